@@ -1,0 +1,223 @@
+import { once } from 'node:events';
+import { createServer as createHttpServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { formatUrl, parseListenAddress } from './address.js';
+import {
+  type CertificateInfo,
+  certificateInfo,
+  contextOptions,
+  loadTlsMaterial,
+  type TlsFiles,
+  TlsReloader,
+} from './tls.js';
+
+/** Paths served by the health handler; everything else goes to the extender handler. */
+export const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
+export interface ListenersOptions {
+  /** `HOST:PORT` for the extender verbs (HTTPS when `tls` is set). */
+  readonly listen: string;
+  /**
+   * `HOST:PORT` for a plain-HTTP listener with `/healthz`, `/readyz`, `/metrics`. Required with
+   * `tls` (kubelet probes and Prometheus cannot present a client certificate); without `tls` it is
+   * optional and, when absent, the health paths are served on `listen`.
+   */
+  readonly healthListen?: string;
+  readonly tls?: TlsFiles;
+  /** Handles `POST /filter` and `POST /prioritize` (typically the express app from `app.ts`). */
+  readonly api: RequestListener;
+  /** Handles `GET /healthz`, `GET /readyz` and `GET /metrics`. */
+  readonly health: RequestListener;
+  readonly logger: Pick<Logger, 'info' | 'warn'>;
+  /** TLS file poll period (change events are also watched). Default 10 s. */
+  readonly tlsPollIntervalMs?: number;
+  readonly onTlsReload?: (result: 'ok' | 'error', info?: CertificateInfo) => void;
+}
+
+export interface ShutdownOptions {
+  /**
+   * Keep serving (with `/readyz` failing) this long before closing the listeners, so endpoints
+   * and kube-proxy stop routing new connections here first. Default 0.
+   */
+  readonly drainDelayMs?: number;
+  /** Give in-flight requests this long to finish, then cut the remaining connections. Default 10 s. */
+  readonly timeoutMs?: number;
+}
+
+export interface ShutdownResult {
+  /** True when connections were still open at the deadline and were destroyed. */
+  readonly forced: boolean;
+}
+
+export interface Listeners {
+  /** Base URL of the extender listener, e.g. `https://127.0.0.1:8443` (the real port when 0 was asked). */
+  readonly url: string;
+  /** Base URL of the listener that serves the health paths (equal to `url` when shared). */
+  readonly healthUrl: string;
+  /** The certificate served at start, when TLS is on. */
+  readonly certificate?: CertificateInfo;
+  /** True from the moment shutdown starts; `/readyz` then answers 503 whatever the app says. */
+  readonly draining: boolean;
+  /**
+   * Readiness goes false, then (after `drainDelayMs`) the listeners stop accepting, idle keep-alive
+   * connections close, in-flight requests finish with `Connection: close`, and connections still
+   * open at `timeoutMs` are destroyed. Idempotent: later calls return the same promise.
+   */
+  shutdown(options?: ShutdownOptions): Promise<ShutdownResult>;
+}
+
+interface Tracked {
+  readonly server: Server | HttpsServer;
+  readonly sockets: Set<Socket>;
+  readonly inFlight: Set<ServerResponse>;
+}
+
+/**
+ * Starts the extender listener (plain HTTP, or HTTPS with optional client-certificate
+ * verification) and, when configured, a separate plain health listener. Resolves once every
+ * listener is bound; rejects (with nothing left listening) when a file or address is unusable.
+ * Does I/O: binds sockets, reads and watches the TLS files.
+ */
+export async function startListeners(opts: ListenersOptions): Promise<Listeners> {
+  if (opts.tls && opts.healthListen === undefined) {
+    throw new Error(
+      'healthListen is required when tls is set: probes and scrapers cannot present a client certificate',
+    );
+  }
+  const apiAddr = parseListenAddress(opts.listen);
+  const healthAddr = opts.healthListen === undefined ? undefined : parseListenAddress(opts.healthListen);
+  const material = opts.tls ? await loadTlsMaterial(opts.tls) : undefined;
+
+  let draining = false;
+  const health: RequestListener = (req, res) => {
+    if (draining && pathOf(req.url) === '/readyz') {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"ready":false,"reason":"shutting down"}\n');
+      return;
+    }
+    opts.health(req, res);
+  };
+  const shared: RequestListener = (req, res) =>
+    HEALTH_PATHS.has(pathOf(req.url)) ? health(req, res) : opts.api(req, res);
+
+  const apiListener = healthAddr === undefined ? shared : opts.api;
+  const httpsServer =
+    material === undefined
+      ? undefined
+      : createHttpsServer(
+          {
+            ...contextOptions(material),
+            // mTLS: the handshake fails unless the client presents a certificate from clientCAFile.
+            requestCert: material.ca !== undefined,
+            rejectUnauthorized: material.ca !== undefined,
+            minVersion: 'TLSv1.2',
+          },
+          apiListener,
+        );
+  const apiServer = httpsServer ?? createHttpServer(apiListener);
+  const servers: Tracked[] = [track(apiServer)];
+  if (healthAddr !== undefined) servers.push(track(createHttpServer(health)));
+
+  const urls: string[] = [];
+  try {
+    for (const [i, t] of servers.entries()) {
+      const addr = i === 0 ? apiAddr : (healthAddr ?? apiAddr);
+      t.server.listen(addr.port, addr.host);
+      await Promise.race([once(t.server, 'listening'), once(t.server, 'error').then(([err]) => Promise.reject(err))]);
+      const bound = t.server.address() as AddressInfo;
+      urls.push(formatUrl(i === 0 && material ? 'https' : 'http', addr.host, bound.port));
+    }
+  } catch (err) {
+    for (const t of servers) t.server.close();
+    throw err;
+  }
+
+  const reloader =
+    opts.tls && material && httpsServer
+      ? new TlsReloader({
+          files: opts.tls,
+          initial: material,
+          apply: (m) => httpsServer.setSecureContext(contextOptions(m)),
+          logger: opts.logger,
+          ...(opts.tlsPollIntervalMs === undefined ? {} : { pollIntervalMs: opts.tlsPollIntervalMs }),
+          ...(opts.onTlsReload === undefined ? {} : { onReload: opts.onTlsReload }),
+        })
+      : undefined;
+
+  let stopping: Promise<ShutdownResult> | undefined;
+  const url = urls[0] ?? '';
+  return {
+    url,
+    healthUrl: urls[1] ?? url,
+    ...(material ? { certificate: certificateInfo(material) } : {}),
+    get draining() {
+      return draining;
+    },
+    shutdown(options = {}) {
+      if (!stopping) {
+        draining = true;
+        stopping = drain(servers, options).finally(() => reloader?.stop());
+      }
+      return stopping;
+    },
+  };
+}
+
+function pathOf(url: string | undefined): string {
+  const q = (url ?? '/').indexOf('?');
+  return q < 0 ? (url ?? '/') : (url ?? '/').slice(0, q);
+}
+
+function track(server: Server | HttpsServer): Tracked {
+  const t: Tracked = { server, sockets: new Set(), inFlight: new Set() };
+  // Raw TCP sockets, including TLS handshakes not yet seen by the HTTP layer, so the deadline can cut them.
+  server.on('connection', (s: Socket) => {
+    t.sockets.add(s);
+    s.once('close', () => t.sockets.delete(s));
+  });
+  // Runs before the app's listener, so the header can still be set.
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    t.inFlight.add(res);
+    res.once('close', () => t.inFlight.delete(res));
+    if (!server.listening) res.setHeader('connection', 'close');
+  });
+  return t;
+}
+
+async function drain(servers: readonly Tracked[], options: ShutdownOptions): Promise<ShutdownResult> {
+  const delay = options.drainDelayMs ?? 0;
+  if (delay > 0) await sleep(delay);
+  const closed = servers.map((t) => new Promise<void>((resolve) => t.server.close(() => resolve())));
+  for (const t of servers) {
+    // Responses not yet started tell the client to drop the connection afterwards; idle keep-alive
+    // connections are closed now and again as in-flight requests finish.
+    for (const res of t.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    t.server.closeIdleConnections();
+  }
+  const sweep = setInterval(() => {
+    for (const t of servers) t.server.closeIdleConnections();
+  }, 25);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), options.timeoutMs ?? 10_000);
+  });
+  try {
+    const outcome = await Promise.race([Promise.all(closed).then(() => 'closed' as const), deadline]);
+    if (outcome === 'closed') return { forced: false };
+    for (const t of servers) {
+      t.server.closeAllConnections();
+      for (const s of t.sockets) s.destroy();
+    }
+    await Promise.all(closed);
+    return { forced: true };
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(timer);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
