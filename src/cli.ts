@@ -1,0 +1,185 @@
+/**
+ * The command line: `serve`, `explain`, `check-config`. `main` returns the exit status; the bin
+ * script sets it. Usage errors exit 2, unreadable input or failed evaluation exit 1.
+ */
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { createApp } from './app.js';
+import { loadState, parseStateText, StateError } from './cluster/static.js';
+import type { Pod } from './cluster/types.js';
+import { type Config, ConfigError, loadConfig } from './config/config.js';
+import { explainPod, formatTable } from './explain.js';
+import { createLogger } from './observability/logger.js';
+import { formatUrl, parseListenAddress } from './server/address.js';
+
+const USAGE = `Usage:
+  source-affinity serve [--listen HOST:PORT] [--state PATH]... [--config FILE]
+  source-affinity explain --state PATH... [--config FILE] (--pod NAMESPACE/NAME | --pod-file FILE)
+                          [--nodes a,b,c] [-o table|json]
+  source-affinity check-config FILE
+
+serve         Serve the kube-scheduler extender (POST /filter, POST /prioritize, GET /healthz, GET /readyz).
+              --state: files or directories of Kubernetes objects (YAML or JSON), repeatable; no API server is used.
+explain       Evaluate one pod against the nodes of the state and print per node: fits, reasons, score.
+check-config  Validate a configuration file and report every error.
+`;
+
+class UsageError extends Error {}
+
+interface Io {
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+}
+
+const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+/** Runs the CLI with `argv` (without node and script). Resolves to the exit status. */
+export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest, io);
+      case 'explain':
+        return await explain(rest, io);
+      case 'check-config':
+        return checkConfig(rest, io);
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(USAGE);
+        return 0;
+      default:
+        throw new UsageError(command === undefined ? 'no command given' : `unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`source-affinity: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof ConfigError || err instanceof StateError) {
+      io.err(`source-affinity: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+function configFrom(file: string | undefined, overrides: { listen?: string | undefined }): Config {
+  return loadConfig(file, overrides.listen !== undefined ? { listen: overrides.listen } : {});
+}
+
+async function serve(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      listen: { type: 'string' },
+      state: { type: 'string', multiple: true },
+      config: { type: 'string' },
+    },
+    strict: true,
+  });
+  const config = configFrom(values.config, { listen: values.listen });
+  const statePaths = values.state ?? [];
+  if (statePaths.length === 0) {
+    io.err(
+      'source-affinity: serve needs --state PATH (live cluster mode is not available in this build); ' +
+        'see README "Quick start"\n',
+    );
+    return 2;
+  }
+  const logger = createLogger(config.logLevel);
+  const { store, report } = loadState(statePaths);
+  logger.info({ paths: statePaths, objects: report.loaded, ignored: report.ignored.length }, 'loaded cluster state');
+  for (const ignored of report.ignored)
+    logger.debug({ object: ignored }, 'ignored object of a kind the engine does not use');
+  const app = createApp({ store, config, logger });
+  const { host, port } = parseListenAddress(config.listen);
+  const server = createServer(app);
+  server.listen(port, host);
+  await once(server, 'listening');
+  const addr = server.address() as AddressInfo;
+  logger.info({ url: formatUrl('http', addr.address, addr.port) }, 'listening');
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info({ signal }, 'shutting down');
+  server.close();
+  server.closeIdleConnections();
+  await once(server, 'close');
+  return 0;
+}
+
+function parsePodRef(ref: string): { namespace: string; name: string } {
+  const m = /^([^/]+)\/([^/]+)$/.exec(ref);
+  if (!m) throw new UsageError(`--pod must be NAMESPACE/NAME, got "${ref}"`);
+  return { namespace: m[1] as string, name: m[2] as string };
+}
+
+function readPodFile(file: string): Pod {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new StateError(`${file}: cannot read: ${(err as Error).message}`);
+  }
+  const pod = parseStateText(file, text).find((o) => (o as { kind?: unknown }).kind === 'Pod');
+  if (!pod) throw new StateError(`${file}: no Pod object in the file`);
+  return pod as Pod;
+}
+
+async function explain(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      state: { type: 'string', multiple: true },
+      config: { type: 'string' },
+      pod: { type: 'string' },
+      'pod-file': { type: 'string' },
+      nodes: { type: 'string' },
+      output: { type: 'string', short: 'o', default: 'table' },
+    },
+    strict: true,
+  });
+  if (values.output !== 'table' && values.output !== 'json') throw new UsageError('-o must be table or json');
+  if ((values.pod === undefined) === (values['pod-file'] === undefined)) {
+    throw new UsageError('explain needs exactly one of --pod NAMESPACE/NAME or --pod-file FILE');
+  }
+  const statePaths = values.state ?? [];
+  if (statePaths.length === 0)
+    throw new UsageError('explain needs --state PATH (live cluster mode is not available in this build)');
+  const config = configFrom(values.config, {});
+  const { store } = loadState(statePaths);
+  let pod: Pod;
+  if (values.pod !== undefined) {
+    const ref = parsePodRef(values.pod);
+    const found = store.getPod(ref.namespace, ref.name);
+    if (!found) {
+      io.err(`source-affinity: pod "${values.pod}" is not in the state (${statePaths.join(', ')})\n`);
+      return 1;
+    }
+    pod = found;
+  } else {
+    pod = readPodFile(values['pod-file'] as string);
+  }
+  const nodeNames = values.nodes
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const result = await explainPod(pod, store, config, nodeNames);
+  io.out(values.output === 'json' ? `${JSON.stringify(result)}\n` : formatTable(result));
+  return 0;
+}
+
+function checkConfig(args: readonly string[], io: Io): number {
+  const { positionals } = parseArgs({ args: [...args], allowPositionals: true, strict: true });
+  if (positionals.length !== 1) throw new UsageError('check-config needs exactly one FILE');
+  const file = positionals[0] as string;
+  loadConfig(file);
+  io.out(`${file}: ok\n`);
+  return 0;
+}

@@ -1,0 +1,218 @@
+/**
+ * The static cluster state (`--state PATH`): Kubernetes objects read from YAML/JSON files, served
+ * through the same read-only `ClusterStore` interface as the live caches.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import type { ClusterStore } from './store.js';
+import type {
+  KubeObject,
+  Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  ReferenceGrant,
+  StorageClass,
+  VolumeSnapshot,
+  VolumeSnapshotContent,
+} from './types.js';
+
+/** A state file that cannot be parsed: names the file, the line and the cause. */
+export class StateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StateError';
+  }
+}
+
+const nsKey = (namespace: string, name: string) => `${namespace}/${name}`;
+
+/** An in-memory store of objects; `add` replaces an object of the same kind and name. */
+export class StaticStore implements ClusterStore {
+  private readonly nodes = new Map<string, Node>();
+  private readonly pvs = new Map<string, PersistentVolume>();
+  private readonly pvsByHandle = new Map<string, PersistentVolume>();
+  private readonly pvcs = new Map<string, PersistentVolumeClaim>();
+  private readonly classes = new Map<string, StorageClass>();
+  private readonly snapshots = new Map<string, VolumeSnapshot>();
+  private readonly contents = new Map<string, VolumeSnapshotContent>();
+  private readonly grants = new Map<string, ReferenceGrant[]>();
+  private readonly pods = new Map<string, Pod>();
+  private nodeList: readonly Node[] | undefined;
+
+  /**
+   * Adds one object. Returns false (and keeps nothing) for kinds the engine does not use and for
+   * objects without a name, which nothing can refer to.
+   */
+  add(obj: KubeObject): boolean {
+    const name = obj?.metadata?.name;
+    if (typeof name !== 'string' || name === '') return false;
+    const ns =
+      typeof obj.metadata?.namespace === 'string' && obj.metadata.namespace !== '' ? obj.metadata.namespace : 'default';
+    switch (obj.kind) {
+      case 'Node':
+        this.nodes.set(name, obj);
+        this.nodeList = undefined;
+        return true;
+      case 'PersistentVolume': {
+        const pv = obj as PersistentVolume;
+        this.pvs.set(name, pv);
+        const csi = pv.spec?.csi;
+        if (typeof csi?.driver === 'string' && typeof csi.volumeHandle === 'string') {
+          this.pvsByHandle.set(`${csi.driver}\u0000${csi.volumeHandle}`, pv);
+        }
+        return true;
+      }
+      case 'PersistentVolumeClaim':
+        this.pvcs.set(nsKey(ns, name), obj);
+        return true;
+      case 'StorageClass':
+        this.classes.set(name, obj);
+        return true;
+      case 'VolumeSnapshot':
+        this.snapshots.set(nsKey(ns, name), obj);
+        return true;
+      case 'VolumeSnapshotContent':
+        this.contents.set(name, obj);
+        return true;
+      case 'ReferenceGrant': {
+        const list = (this.grants.get(ns) ?? []).filter((g) => g.metadata?.name !== name);
+        list.push(obj);
+        this.grants.set(ns, list);
+        return true;
+      }
+      case 'Pod':
+        this.pods.set(nsKey(ns, name), obj);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  getNode(name: string): Node | undefined {
+    return this.nodes.get(name);
+  }
+  listNodes(): readonly Node[] {
+    this.nodeList ??= [...this.nodes.values()];
+    return this.nodeList;
+  }
+  getPersistentVolume(name: string): PersistentVolume | undefined {
+    return this.pvs.get(name);
+  }
+  findPersistentVolumeByHandle(driver: string, volumeHandle: string): PersistentVolume | undefined {
+    return this.pvsByHandle.get(`${driver}\u0000${volumeHandle}`);
+  }
+  getPersistentVolumeClaim(namespace: string, name: string): PersistentVolumeClaim | undefined {
+    return this.pvcs.get(nsKey(namespace, name));
+  }
+  getStorageClass(name: string): StorageClass | undefined {
+    return this.classes.get(name);
+  }
+  getVolumeSnapshot(namespace: string, name: string): VolumeSnapshot | undefined {
+    return this.snapshots.get(nsKey(namespace, name));
+  }
+  getVolumeSnapshotContent(name: string): VolumeSnapshotContent | undefined {
+    return this.contents.get(name);
+  }
+  listReferenceGrants(namespace: string): readonly ReferenceGrant[] {
+    return this.grants.get(namespace) ?? [];
+  }
+  getPod(namespace: string, name: string): Pod | undefined {
+    return this.pods.get(nsKey(namespace, name));
+  }
+}
+
+/** What loading state files produced besides the store: objects passed over, for the log. */
+export interface LoadReport {
+  readonly loaded: number;
+  readonly ignored: readonly string[];
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** The objects in one file's text: documents, each a plain object or a `*List` with `items`. Throws StateError. */
+export function parseStateText(file: string, text: string): unknown[] {
+  const docs: unknown[] = [];
+  if (file.endsWith('.json')) {
+    try {
+      docs.push(JSON.parse(text));
+    } catch (err) {
+      const m = /position (\d+)/.exec((err as Error).message);
+      const where = m ? `:${lineOf(text, Number(m[1]))}` : '';
+      throw new StateError(`${file}${where}: invalid JSON: ${(err as Error).message}`);
+    }
+  } else {
+    const lineCounter = new LineCounter();
+    for (const doc of parseAllDocuments(text, { lineCounter, uniqueKeys: false })) {
+      if (doc.errors.length > 0) {
+        const e = doc.errors[0];
+        const line = e?.linePos?.[0]?.line ?? '?';
+        throw new StateError(`${file}:${line}: invalid YAML: ${e?.message.split('\n')[0] ?? 'parse error'}`);
+      }
+      const value: unknown = doc.toJS({ maxAliasCount: 100 });
+      if (value !== null && value !== undefined) docs.push(value);
+    }
+  }
+  const out: unknown[] = [];
+  for (const d of docs) {
+    if (d && typeof d === 'object' && !Array.isArray(d)) {
+      const { kind, items } = d as { kind?: unknown; items?: unknown };
+      if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items)) out.push(...items);
+      else out.push(d);
+    } else {
+      throw new StateError(`${file}: expected Kubernetes objects, found ${Array.isArray(d) ? 'a list' : typeof d}`);
+    }
+  }
+  return out;
+}
+
+function stateFiles(path: string): string[] {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    throw new StateError(`${path}: cannot read: ${(err as Error).message}`);
+  }
+  if (!st.isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((entry) => {
+      const full = join(path, entry);
+      if (statSync(full).isDirectory()) return stateFiles(full);
+      return /\.(ya?ml|json)$/.test(entry) ? [full] : [];
+    });
+}
+
+/**
+ * Loads `--state` paths (files or directories of .yaml/.yml/.json, recursively, in name order;
+ * later objects replace earlier ones of the same kind and name). Throws StateError for a file that
+ * cannot be read or parsed. Does I/O.
+ */
+export function loadState(paths: readonly string[]): { store: StaticStore; report: LoadReport } {
+  const store = new StaticStore();
+  const ignored: string[] = [];
+  let loaded = 0;
+  for (const path of paths) {
+    for (const file of stateFiles(path)) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new StateError(`${file}: cannot read: ${(err as Error).message}`);
+      }
+      for (const obj of parseStateText(file, text)) {
+        if (store.add(obj as KubeObject)) loaded++;
+        else {
+          const o = obj as KubeObject;
+          ignored.push(`${file}: ${String(o?.kind ?? '(no kind)')} ${String(o?.metadata?.name ?? '(no name)')}`);
+        }
+      }
+    }
+  }
+  return { store, report: { loaded, ignored } };
+}

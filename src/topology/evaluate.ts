@@ -1,0 +1,77 @@
+/**
+ * Per-node evaluation of a pod's gathered volume facts, and closeness scoring. Pure and
+ * synchronous: everything expensive was compiled when the facts were gathered.
+ */
+import type { Labels } from '../cluster/types.js';
+import type { Reason } from './reasons.js';
+import type { NodeView, SourceLocation } from './source.js';
+import { BETA_REGION, BETA_ZONE, HOSTNAME, REGION, ZONE } from './zones.js';
+
+/** One condition a node must meet; without `test` no node can meet it (a pod-level problem). */
+export interface Check {
+  readonly reason: Reason;
+  readonly test?: (node: NodeView) => boolean;
+}
+
+/** Everything about a pod's claims that node evaluation needs, gathered once per request. */
+export interface PodFacts {
+  /** `namespace/name` of the pod. */
+  readonly pod: string;
+  /** Conditions from all claims, ANDed. Empty: the pod takes the fast path. */
+  readonly checks: readonly Check[];
+  /** Locations of the sources of unbound WaitForFirstConsumer clone/restore claims, for scoring. */
+  readonly locations: readonly SourceLocation[];
+  /** Pod-level remarks for people (`explain`), e.g. a restore whose source location is unknown. */
+  readonly notes: readonly string[];
+  /** Claims that could not be decided because an object they depend on could not be read. */
+  readonly undecidable: readonly string[];
+}
+
+export type Verdict = { readonly fits: true } | { readonly fits: false; readonly reasons: readonly Reason[] };
+
+const FITS: Verdict = { fits: true };
+
+/** True when the facts constrain nodes at all (false: every node fits, every score is 0). */
+export function constrains(facts: PodFacts): boolean {
+  return facts.checks.length > 0;
+}
+
+/** The verdict for one node: fits, or every reason it does not. */
+export function evaluateNode(facts: PodFacts, node: NodeView): Verdict {
+  let reasons: Reason[] | undefined;
+  for (const check of facts.checks) {
+    if (check.test?.(node)) continue;
+    reasons ??= [];
+    reasons.push(check.reason);
+  }
+  return reasons ? { fits: false, reasons } : FITS;
+}
+
+/** Highest score kube-scheduler accepts from an extender (extender/v1 MaxExtenderPriority). */
+export const MAX_SCORE = 10;
+/** Closeness points: same node as the source, same zone, same region, elsewhere. */
+export const CLOSENESS = { node: 10, zone: 6, region: 3, elsewhere: 0 } as const;
+
+function hasAny(labels: Labels, keys: readonly string[], set: ReadonlySet<string>): boolean {
+  for (const k of keys) {
+    const v = Object.hasOwn(labels, k) ? labels[k] : undefined;
+    if (v !== undefined && set.has(v)) return true;
+  }
+  return false;
+}
+
+/** Closeness of one node to one source location (see CLOSENESS). */
+export function closeness(loc: SourceLocation, labels: Labels): number {
+  if (hasAny(labels, [HOSTNAME], loc.hostnames)) return CLOSENESS.node;
+  if (hasAny(labels, [ZONE, BETA_ZONE], loc.zones)) return CLOSENESS.zone;
+  if (hasAny(labels, [REGION, BETA_REGION], loc.regions)) return CLOSENESS.region;
+  return CLOSENESS.elsewhere;
+}
+
+/** The node's score 0–10: mean closeness over source locations, rounded half up; 0 when none. */
+export function scoreNode(facts: PodFacts, node: NodeView): number {
+  if (facts.locations.length === 0) return 0;
+  let sum = 0;
+  for (const loc of facts.locations) sum += closeness(loc, node.labels);
+  return Math.min(MAX_SCORE, Math.round(sum / facts.locations.length));
+}
