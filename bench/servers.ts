@@ -1,0 +1,97 @@
+/**
+ * Child-process servers under test: the extender (`bin/source-affinity.js serve`) and the echo
+ * baseline. Each is started with `--listen 127.0.0.1:0` and is ready when it logs a JSON line with
+ * `"msg":"listening"` and its `"url"`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export interface RunningServer {
+  readonly label: string;
+  readonly url: string;
+  readonly pid: number;
+  /** How long the process took from spawn to its "listening" line, in milliseconds. */
+  readonly startupMs: number;
+  /** Resident set size now and its peak (VmRSS, VmHWM from /proc), in bytes. */
+  memory(): { rss: number; peak: number };
+  /** The last lines the process wrote (for error messages). */
+  tail(): string[];
+  stop(): Promise<void>;
+}
+
+/** Reads VmRSS and VmHWM of a process from /proc (Linux), in bytes; zeros where unavailable. */
+export function processMemory(pid: number): { rss: number; peak: number } {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return { rss: 0, peak: 0 };
+  }
+  const field = (name: string): number => {
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
+    return m?.[1] === undefined ? 0 : Number(m[1]) * 1024;
+  };
+  return { rss: field('VmRSS'), peak: field('VmHWM') };
+}
+
+/**
+ * Spawns `process.execPath args…` and resolves once it logs its listening URL; rejects (and kills
+ * it) if it exits first or is not ready within `timeoutMs`. Does I/O.
+ */
+export function startServer(label: string, args: readonly string[], timeoutMs: number): Promise<RunningServer> {
+  const started = performance.now();
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const remember = (line: string): void => {
+    lines.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+    if (lines.length > 20) lines.shift();
+  };
+  if (child.stderr) createInterface({ input: child.stderr }).on('line', remember);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise<RunningServer>((resolve, reject) => {
+    let ready = false;
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${label}: ${why}\n${lines.join('\n')}`));
+    };
+    const timer = setTimeout(() => fail(`not listening after ${timeoutMs} ms`), timeoutMs);
+    child.once('exit', (code, signal) => {
+      if (!ready) fail(`exited before listening (code ${code}, signal ${signal})`);
+    });
+    if (!child.stdout) {
+      fail('no stdout');
+      return;
+    }
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      remember(line);
+      if (ready || !line.includes('listening')) return;
+      let url: unknown;
+      try {
+        const record = JSON.parse(line) as { msg?: unknown; url?: unknown };
+        if (record.msg === 'listening') url = record.url;
+      } catch {
+        return;
+      }
+      if (typeof url !== 'string' || child.pid === undefined) return;
+      ready = true;
+      clearTimeout(timer);
+      const pid = child.pid;
+      resolve({
+        label,
+        url,
+        pid,
+        startupMs: performance.now() - started,
+        memory: () => processMemory(pid),
+        tail: () => lines.slice(),
+        stop: async () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+          await exited;
+          clearTimeout(killer);
+        },
+      });
+    });
+  });
+}
