@@ -92,7 +92,14 @@ export async function startListeners(opts: ListenersOptions): Promise<Listeners>
 
   let draining = false;
   const health: RequestListener = (req, res) => {
-    if (draining && pathOf(req.url) === '/readyz') {
+    const path = pathOf(req.url);
+    // The plain listener must never expose the extender verbs, whatever the health handler routes.
+    if (!HEALTH_PATHS.has(path)) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('{"error":"not found"}\n');
+      return;
+    }
+    if (draining && path === '/readyz') {
       res.writeHead(503, { 'content-type': 'application/json' });
       res.end('{"ready":false,"reason":"shutting down"}\n');
       return;
