@@ -1,0 +1,59 @@
+/**
+ * Runs the real decision path (static store → gather → evaluate/score) for a table case and
+ * returns results keyed by node name, in the shape the tables assert.
+ */
+import { StaticStore } from '../../src/cluster/static.js';
+import type { KubeObject, Node, Pod } from '../../src/cluster/types.js';
+import { type DriverEntry, loadConfig } from '../../src/config/config.js';
+import { gatherPodFacts } from '../../src/facts/gather.js';
+import { evaluateNode, type PodFacts, scoreNode } from '../../src/topology/evaluate.js';
+import type { NodeView } from '../../src/topology/source.js';
+
+export type Want = 'fits' | readonly string[];
+
+export interface EngineCase {
+  readonly name: string;
+  readonly objects: readonly KubeObject[];
+  readonly pod: Pod;
+  readonly nodes: readonly Node[];
+  /** Driver entries merged field by field over the built-in presets (like a config file). */
+  readonly drivers?: Readonly<Record<string, DriverEntry>>;
+}
+
+const builtin = loadConfig();
+
+export function driversWith(over: Readonly<Record<string, DriverEntry>> = {}): Record<string, DriverEntry> {
+  const out: Record<string, DriverEntry> = { ...builtin.drivers };
+  for (const [k, v] of Object.entries(over)) out[k] = { ...out[k], ...v };
+  return out;
+}
+
+function views(nodes: readonly Node[]): NodeView[] {
+  return nodes.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {} }));
+}
+
+/** Gathers the case's pod facts against a store holding its objects and nodes. */
+export function factsFor(tc: EngineCase): PodFacts {
+  const store = new StaticStore();
+  for (const o of [...tc.objects, ...tc.nodes]) store.add(o);
+  const byName = new Map(views(tc.nodes).map((v) => [v.name, v]));
+  return gatherPodFacts({ pod: tc.pod, store, drivers: driversWith(tc.drivers), lookupNode: (n) => byName.get(n) })
+    .facts;
+}
+
+/** `{node: 'fits' | [reason codes]}` for every node of the case. */
+export function verdicts(tc: EngineCase): Record<string, Want> {
+  const facts = factsFor(tc);
+  const out: Record<string, Want> = {};
+  for (const v of views(tc.nodes)) {
+    const verdict = evaluateNode(facts, v);
+    out[v.name] = verdict.fits ? 'fits' : verdict.reasons.map((r) => r.code);
+  }
+  return out;
+}
+
+/** `{node: score}` for every node of the case. */
+export function scores(tc: EngineCase): Record<string, number> {
+  const facts = factsFor(tc);
+  return Object.fromEntries(views(tc.nodes).map((v) => [v.name, scoreNode(facts, v)]));
+}
