@@ -2,10 +2,8 @@
  * The command line: `serve`, `explain`, `check-config`. `main` returns the exit status; the bin
  * script sets it. Usage errors exit 2, unreadable input or failed evaluation exit 1.
  */
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
 import { loadState, parseStateText, StateError } from './cluster/static.js';
@@ -13,7 +11,9 @@ import type { Pod } from './cluster/types.js';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { explainPod, formatTable } from './explain.js';
 import { createLogger } from './observability/logger.js';
-import { formatUrl, parseListenAddress } from './server/address.js';
+import { createMetrics, metricsListener } from './observability/metrics.js';
+import { type Listeners, startListeners } from './server/listeners.js';
+import { loadTlsMaterial, type TlsFiles } from './server/tls.js';
 
 const USAGE = `Usage:
   source-affinity serve [--listen HOST:PORT] [--state PATH]... [--config FILE]
@@ -21,8 +21,10 @@ const USAGE = `Usage:
                           [--nodes a,b,c] [-o table|json]
   source-affinity check-config FILE
 
-serve         Serve the kube-scheduler extender (POST /filter, POST /prioritize, GET /healthz, GET /readyz).
-              --state: files or directories of Kubernetes objects (YAML or JSON), repeatable; no API server is used.
+serve         Serve the kube-scheduler extender (POST /filter, POST /prioritize, GET /healthz, GET /readyz,
+              GET /metrics). --state: files or directories of Kubernetes objects (YAML or JSON), repeatable;
+              no API server is used. Environment: SOURCE_AFFINITY_LISTEN, SOURCE_AFFINITY_LOG_LEVEL
+              (flags win over the environment, which wins over the config file). SIGTERM: graceful stop.
 explain       Evaluate one pod against the nodes of the state and print per node: fits, reasons, score.
 check-config  Validate a configuration file and report every error.
 `;
@@ -46,7 +48,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       case 'explain':
         return await explain(rest, io);
       case 'check-config':
-        return checkConfig(rest, io);
+        return await checkConfig(rest, io);
       case '-h':
       case '--help':
       case 'help':
@@ -68,9 +70,43 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
   }
 }
 
-function configFrom(file: string | undefined, overrides: { listen?: string | undefined }): Config {
-  return loadConfig(file, overrides.listen !== undefined ? { listen: overrides.listen } : {});
+/**
+ * The config file merged with the overrides operators expect: flags win over the environment
+ * (`SOURCE_AFFINITY_LISTEN`, `SOURCE_AFFINITY_LOG_LEVEL`), which wins over the file. Does I/O.
+ */
+function configFrom(
+  file: string | undefined,
+  flags: { listen?: string | undefined },
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
+  const listen = flags.listen ?? (env.SOURCE_AFFINITY_LISTEN || undefined);
+  const logLevel = env.SOURCE_AFFINITY_LOG_LEVEL || undefined;
+  return loadConfig(file, {
+    ...(listen !== undefined ? { listen } : {}),
+    ...(logLevel !== undefined ? { logLevel } : {}),
+  });
 }
+
+/** The `tls` section as the listeners take it; undefined when TLS is off. */
+function tlsFiles(config: Config): TlsFiles | undefined {
+  const { certFile, keyFile, clientCAFile } = config.tls;
+  if (certFile === '') return undefined;
+  return clientCAFile === '' ? { certFile, keyFile } : { certFile, keyFile, clientCAFile };
+}
+
+/** The package version, for `source_affinity_build_info`. Does I/O. */
+function packageVersion(): string {
+  try {
+    const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const version = (pkg as { version?: unknown }).version;
+    return typeof version === 'string' ? version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Bound on finishing in-flight calls after SIGTERM; the Deployment's grace period is longer. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 async function serve(args: readonly string[], io: Io): Promise<number> {
   const { values } = parseArgs({
@@ -92,25 +128,52 @@ async function serve(args: readonly string[], io: Io): Promise<number> {
     return 2;
   }
   const logger = createLogger(config.logLevel);
+  const tls = tlsFiles(config);
   const { store, report } = loadState(statePaths);
   logger.info({ paths: statePaths, objects: report.loaded, ignored: report.ignored.length }, 'loaded cluster state');
   for (const ignored of report.ignored)
     logger.debug({ object: ignored }, 'ignored object of a kind the engine does not use');
-  const app = createApp({ store, config, logger });
-  const { host, port } = parseListenAddress(config.listen);
-  const server = createServer(app);
-  server.listen(port, host);
-  await once(server, 'listening');
-  const addr = server.address() as AddressInfo;
-  logger.info({ url: formatUrl('http', addr.address, addr.port) }, 'listening');
+  const metrics = createMetrics({ version: packageVersion() });
+  const app = createApp({ store, config, logger, observer: metrics.observer });
+  const serveMetrics = metricsListener(metrics);
+  const health: RequestListener = (req, res) =>
+    (req.url ?? '').split('?')[0] === '/metrics' ? serveMetrics(req, res) : app(req, res);
+  let listeners: Listeners;
+  try {
+    listeners = await startListeners({
+      listen: config.listen,
+      ...(config.healthListen !== '' ? { healthListen: config.healthListen } : {}),
+      ...(tls ? { tls } : {}),
+      api: app,
+      health,
+      logger,
+      onTlsReload: (result, cert) => {
+        metrics.tlsReload(result);
+        if (cert) metrics.tlsCertificateLoaded(cert.notAfter.getTime() / 1000);
+      },
+    });
+  } catch (err) {
+    // Unusable TLS files, address in use: say so plainly and exit before serving anything.
+    io.err(`source-affinity: cannot serve: ${(err as Error).message}\n`);
+    return 1;
+  }
+  if (listeners.certificate) metrics.tlsCertificateLoaded(listeners.certificate.notAfter.getTime() / 1000);
+  logger.info(
+    {
+      url: listeners.url,
+      ...(listeners.healthUrl !== listeners.url ? { healthUrl: listeners.healthUrl } : {}),
+      ...(tls ? { mtls: tls.clientCAFile !== undefined } : {}),
+    },
+    'listening',
+  );
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+  // Readiness fails at once; in-flight calls finish; idle keep-alive connections close.
   logger.info({ signal }, 'shutting down');
-  server.close();
-  server.closeIdleConnections();
-  await once(server, 'close');
+  const { forced } = await listeners.shutdown({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
+  logger.info({ forced }, 'stopped');
   return 0;
 }
 
@@ -175,11 +238,20 @@ async function explain(args: readonly string[], io: Io): Promise<number> {
   return 0;
 }
 
-function checkConfig(args: readonly string[], io: Io): number {
+async function checkConfig(args: readonly string[], io: Io): Promise<number> {
   const { positionals } = parseArgs({ args: [...args], allowPositionals: true, strict: true });
   if (positionals.length !== 1) throw new UsageError('check-config needs exactly one FILE');
   const file = positionals[0] as string;
-  loadConfig(file);
+  const config = loadConfig(file);
+  // serve would refuse these files at start: check them now (readable, key matches certificate).
+  const tls = tlsFiles(config);
+  if (tls) {
+    try {
+      await loadTlsMaterial(tls);
+    } catch (err) {
+      throw new ConfigError(file, [(err as Error).message]);
+    }
+  }
   io.out(`${file}: ok\n`);
   return 0;
 }

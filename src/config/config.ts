@@ -238,6 +238,12 @@ export function loadConfig(file?: string, overrides: Partial<Pick<Config, 'liste
   if (tls.clientCAFile !== '' && tls.certFile === '') {
     throw new ConfigError(file ?? '(flags)', ['tls.clientCAFile: needs tls.certFile and tls.keyFile']);
   }
+  if (tls.clientCAFile !== '' && (raw.healthListen ?? '') === '') {
+    // Under mTLS nothing without a client certificate could reach /healthz, /readyz or /metrics.
+    throw new ConfigError(file ?? '(flags)', [
+      'healthListen: required with tls.clientCAFile (kubelet probes and Prometheus cannot present a client certificate)',
+    ]);
+  }
   return deepFreeze({
     listen: raw.listen ?? '127.0.0.1:8888',
     healthListen: raw.healthListen ?? '',

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestObserver } from './observer.js';
 
@@ -84,11 +85,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['kind'] as const,
     registers,
   });
-  const tlsNotAfter = new Gauge({
-    name: 'source_affinity_tls_certificate_not_after_seconds',
-    help: 'Expiry (Unix seconds) of the serving certificate currently in use.',
-    registers,
-  });
+  // Registered on first use, so a server without TLS exports no misleading 0.
+  let tlsNotAfter: Gauge | undefined;
   const tlsReloads = new Counter({
     name: 'source_affinity_tls_reloads_total',
     help: 'Attempts to load changed TLS files, by result (ok: now in use; error: previous material kept).',
@@ -175,6 +173,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registry,
     observer,
     tlsCertificateLoaded(notAfterSeconds) {
+      tlsNotAfter ??= new Gauge({
+        name: 'source_affinity_tls_certificate_not_after_seconds',
+        help: 'Expiry (Unix seconds) of the serving certificate currently in use.',
+        registers,
+      });
       tlsNotAfter.set(notAfterSeconds);
     },
     tlsReload(result) {
@@ -183,5 +186,26 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
+  };
+}
+
+/** `GET /metrics` (and HEAD): the exposition text; any other method gets 405. */
+export function metricsListener(metrics: Pick<Metrics, 'render'>): RequestListener {
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' });
+      res.end('{"error":"method not allowed"}\n');
+      return;
+    }
+    metrics.render().then(
+      ({ contentType, body }) => {
+        res.writeHead(200, { 'content-type': contentType });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      },
+      () => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end('{"error":"cannot render metrics"}\n');
+      },
+    );
   };
 }

@@ -20,9 +20,9 @@ export interface ListenersOptions {
   /** `HOST:PORT` for the extender verbs (HTTPS when `tls` is set). */
   readonly listen: string;
   /**
-   * `HOST:PORT` for a plain-HTTP listener with `/healthz`, `/readyz`, `/metrics`. Required with
-   * `tls` (kubelet probes and Prometheus cannot present a client certificate); without `tls` it is
-   * optional and, when absent, the health paths are served on `listen`.
+   * `HOST:PORT` for a plain-HTTP listener with `/healthz`, `/readyz`, `/metrics` (and nothing
+   * else). Required under mTLS: kubelet probes and Prometheus cannot present a client certificate.
+   * When absent, the health paths are served on `listen` (over TLS when `tls` is set).
    */
   readonly healthListen?: string;
   readonly tls?: TlsFiles;
@@ -81,9 +81,9 @@ interface Tracked {
  * Does I/O: binds sockets, reads and watches the TLS files.
  */
 export async function startListeners(opts: ListenersOptions): Promise<Listeners> {
-  if (opts.tls && opts.healthListen === undefined) {
+  if (opts.tls?.clientCAFile !== undefined && opts.healthListen === undefined) {
     throw new Error(
-      'healthListen is required when tls is set: probes and scrapers cannot present a client certificate',
+      'healthListen is required with tls.clientCAFile: probes and scrapers cannot present a client certificate',
     );
   }
   const apiAddr = parseListenAddress(opts.listen);

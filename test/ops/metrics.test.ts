@@ -133,8 +133,9 @@ describe('Prometheus metrics', () => {
       ],
       process: [1, 1, 1],
     });
-    // Two instances in one process do not share series.
+    // Two instances in one process do not share series; without TLS there is no expiry series.
     const other = (await b.render()).body;
+    expect(samples(other, 'source_affinity_tls_certificate_not_after_seconds')).to.deep.equal([]);
     expect(samples(other, 'source_affinity_build_info')).to.deep.equal([
       'source_affinity_build_info{version="unknown"} 1',
     ]);

@@ -131,15 +131,27 @@ describe('TLS listener', () => {
     expect(got).to.deep.equal({ healthz: 200, readyz: 200, metrics: 200, filter: 404, prioritize: 404 });
   });
 
-  it('refuses to start with TLS but no health listener', async () => {
-    const tls = await files('no-health', serverCert);
+  it('without mTLS and without a health listener serves the health paths over TLS too', async () => {
+    const tls = await files('shared', serverCert);
+    const l = await startListeners({ listen: '127.0.0.1:0', tls, api: echo, health: echo, logger: silent });
+    running.push(l);
+    const got = {
+      sameUrl: l.healthUrl === l.url,
+      healthz: await outcome(call(`${l.url}/healthz`, { ca: ca.cert })),
+      filter: await outcome(call(`${l.url}/filter`, { method: 'POST', body: '{}', ca: ca.cert })),
+    };
+    expect(got).to.deep.equal({ sameUrl: true, healthz: 200, filter: 200 });
+  });
+
+  it('refuses to start with mTLS but no health listener', async () => {
+    const tls = await files('no-health', serverCert, ca.cert);
     let err: unknown;
     try {
       running.push(await startListeners({ listen: '127.0.0.1:0', tls, api: echo, health: echo, logger: silent }));
     } catch (e) {
       err = e;
     }
-    expect(String(err)).to.match(/healthListen is required when tls is set/);
+    expect(String(err)).to.match(/healthListen is required with tls\.clientCAFile/);
   });
 
   describe('refuses to start with unusable TLS files, naming the file', () => {
