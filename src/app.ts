@@ -85,6 +85,10 @@ export function createApp(deps: AppDeps): express.Express {
     });
   }
 
+  app.all(['/filter', '/prioritize'], (_req, res) => {
+    res.set('Allow', 'POST');
+    sendJson(res, 405, errorBody('method not allowed: use POST'));
+  });
   app.use((_req, res) => {
     sendJson(
       res,

@@ -162,8 +162,16 @@ export function parseStateText(file: string, text: string): unknown[] {
   for (const d of docs) {
     if (d && typeof d === 'object' && !Array.isArray(d)) {
       const { kind, items } = d as { kind?: unknown; items?: unknown };
-      if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items)) out.push(...items);
-      else out.push(d);
+      if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items)) {
+        // Items of a typed list as the API server returns it (`PersistentVolumeClaimList`) carry no
+        // kind of their own: it is the list's kind without `List`.
+        const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+        // Not `out.push(...items)`: spreading a List of ~100k+ objects overflows the call stack.
+        for (const item of items) {
+          const typed = itemKind !== undefined && item && typeof item === 'object' && !('kind' in item);
+          out.push(typed ? { kind: itemKind, ...item } : item);
+        }
+      } else out.push(d);
     } else {
       throw new StateError(`${file}: expected Kubernetes objects, found ${Array.isArray(d) ? 'a list' : typeof d}`);
     }
