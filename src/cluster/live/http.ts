@@ -1,0 +1,77 @@
+/**
+ * Plain JSON GETs against the API server, authenticated from a `KubeConfig` exactly as the client's
+ * own requests are (`applyToHTTPSOptions`: CA, client certificate, bearer token, exec/auth-provider
+ * plugins). Objects stay plain JSON: the typed client would turn every list into model instances
+ * that the ingest pruning would immediately throw away.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** An API failure (not a well-formed non-2xx answer, which is returned as a response). */
+export class ApiError extends Error {
+  /** The HTTP status, when the server answered (matches the watch errors' `statusCode`). */
+  readonly statusCode: number | undefined;
+  constructor(message: string, statusCode?: number) {
+    super(message);
+    this.name = 'ApiError';
+    this.statusCode = statusCode;
+  }
+}
+
+/**
+ * GETs `path` (with `query`) and parses the JSON body, whatever the status. Rejects with a readable
+ * error on a network failure, a timeout (`timeoutMs`), an abort (`signal`) or a body that is not JSON.
+ * Does I/O.
+ */
+export async function getJson(
+  kc: KubeConfig,
+  path: string,
+  options: { readonly timeoutMs: number; readonly signal?: AbortSignal; readonly query?: Record<string, string> },
+): Promise<ApiResponse> {
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null) throw new ApiError('kubeconfig has no current cluster');
+  const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+  for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
+  const requestOptions: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(requestOptions);
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  const transport = url.protocol === 'https:' ? https : http;
+  return await new Promise<ApiResponse>((resolve, reject) => {
+    const fail = (err: unknown) => {
+      if (timeout.aborted) reject(new ApiError(`GET ${path}: timed out after ${options.timeoutMs} ms`));
+      else if (signal.aborted) reject(new ApiError(`GET ${path}: aborted`));
+      else reject(new ApiError(`GET ${path}: ${err instanceof Error ? err.message : String(err)}`));
+    };
+    const req = transport.request(url, { ...requestOptions, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', fail);
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        try {
+          resolve({ status, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        } catch {
+          reject(new ApiError(`GET ${path}: HTTP ${status} with a body that is not JSON`, status));
+        }
+      });
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+/** The `message` of a Kubernetes `Status` body, else the HTTP status. */
+export function statusMessage(response: ApiResponse): string {
+  const body = response.body;
+  if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') {
+    return `HTTP ${response.status}: ${body.message}`;
+  }
+  return `HTTP ${response.status}`;
+}
