@@ -47,7 +47,7 @@ export async function getJson(
     const fail = (err: unknown) => {
       if (timeout.aborted) reject(new ApiError(`GET ${path}: timed out after ${options.timeoutMs} ms`));
       else if (signal.aborted) reject(new ApiError(`GET ${path}: aborted`));
-      else reject(new ApiError(`GET ${path}: ${err instanceof Error ? err.message : String(err)}`));
+      else reject(new ApiError(`GET ${path}: ${networkMessage(err)}`));
     };
     const req = transport.request(url, { ...requestOptions, signal }, (res) => {
       const chunks: Buffer[] = [];
@@ -74,4 +74,12 @@ export function statusMessage(response: ApiResponse): string {
     return `HTTP ${response.status}: ${body.message}`;
   }
   return `HTTP ${response.status}`;
+}
+
+/** A stable description of a network failure (Node words a reset differently depending on timing). */
+function networkMessage(err: unknown): string {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+  if (code === 'ECONNRESET') return 'connection reset (ECONNRESET)';
+  if (code === 'ECONNREFUSED') return 'connection refused (ECONNREFUSED)';
+  return err instanceof Error ? err.message : String(err);
 }
