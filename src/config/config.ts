@@ -121,6 +121,12 @@ function displayPath(pointer: string): string {
   return out || '(top level)';
 }
 
+/** What a value that matches no branch of an `anyOf` must be, by JSON pointer. */
+const ANY_OF_MESSAGES: Readonly<Record<string, string>> = {
+  '/healthListen': 'must be HOST:PORT, or "" to serve the probes on listen',
+  '/bodyLimit': 'must be a positive number of bytes, optionally with a Ki, Mi or Gi suffix',
+};
+
 function shapeErrors(errors: readonly ErrorObject[]): string[] {
   const out = new Set<string>();
   const scopePaths = new Set<string>();
@@ -131,15 +137,20 @@ function shapeErrors(errors: readonly ErrorObject[]): string[] {
       scopePaths.add(p);
       continue;
     }
-    if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue;
-    if (e.keyword === 'additionalProperties') {
+    // The branches of an anyOf, and the pattern behind propertyNames, only explain the summary
+    // error reported for the same value; on their own they mislead ("must be integer").
+    if (/\/(anyOf\/\d+|propertyNames)\//.test(e.schemaPath) || e.keyword === 'oneOf' || e.keyword === 'if') continue;
+    if (e.keyword === 'anyOf') {
+      out.add(`${displayPath(e.instancePath)}: ${ANY_OF_MESSAGES[e.instancePath] ?? 'is invalid'}`);
+    } else if (e.keyword === 'enum') {
+      const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues ?? [];
+      out.add(`${displayPath(e.instancePath)}: must be one of ${allowed.join(', ')}`);
+    } else if (e.keyword === 'additionalProperties') {
       const extra = String((e.params as { additionalProperty?: unknown }).additionalProperty);
       out.add(`${displayPath(`${e.instancePath}/${extra}`)}: unknown key`);
     } else if (e.keyword === 'propertyNames') {
       const name = String((e.params as { propertyName?: unknown }).propertyName);
       out.add(`${displayPath(`${e.instancePath}/${name}`)}: not a driver name, "*.suffix" pattern or "default"`);
-    } else if (e.keyword === 'pattern' && e.instancePath === '/bodyLimit') {
-      out.add('bodyLimit: must be a number of bytes, optionally with a Ki, Mi or Gi suffix');
     } else if (e.keyword === 'pattern') {
       out.add(`${displayPath(e.instancePath)}: must be HOST:PORT`);
     } else {
@@ -182,7 +193,9 @@ function readYaml(file: string): unknown {
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'}: ${e.message}`),
+      doc.errors.map(
+        (e) => `line ${e.linePos?.[0]?.line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`,
+      ),
     );
   }
   return doc.toJS();
