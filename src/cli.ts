@@ -151,6 +151,10 @@ async function serve(args: readonly string[], io: Io): Promise<number> {
         metrics.tlsReload(result);
         if (cert) metrics.tlsCertificateLoaded(cert.notAfter.getTime() / 1000);
       },
+      onTlsClientError: (err) => {
+        metrics.tlsHandshakeError();
+        logger.debug({ err: err.message }, 'tls handshake failed');
+      },
     });
   } catch (err) {
     // Unusable TLS files, address in use: say so plainly and exit before serving anything.

@@ -42,6 +42,8 @@ export interface Metrics {
   tlsCertificateLoaded(notAfterSeconds: number): void;
   /** A TLS reload attempt finished: `ok` (new material in use) or `error` (old material kept). */
   tlsReload(result: 'ok' | 'error'): void;
+  /** A client failed the TLS handshake (under mTLS: no or an untrusted client certificate). */
+  tlsHandshakeError(): void;
   /** The exposition text and its content type, for `GET /metrics`. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -91,6 +93,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: 'source_affinity_tls_reloads_total',
     help: 'Attempts to load changed TLS files, by result (ok: now in use; error: previous material kept).',
     labelNames: ['result'] as const,
+    registers,
+  });
+  const tlsHandshakeErrors = new Counter({
+    name: 'source_affinity_tls_handshake_errors_total',
+    help: 'Clients that failed the TLS handshake (under mTLS: no client certificate, or one from another CA).',
     registers,
   });
   const buildInfo = new Gauge({
@@ -182,6 +189,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     tlsReload(result) {
       tlsReloads.inc({ result });
+    },
+    tlsHandshakeError() {
+      tlsHandshakeErrors.inc();
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

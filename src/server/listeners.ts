@@ -34,6 +34,8 @@ export interface ListenersOptions {
   /** TLS file poll period (change events are also watched). Default 10 s. */
   readonly tlsPollIntervalMs?: number;
   readonly onTlsReload?: (result: 'ok' | 'error', info?: CertificateInfo) => void;
+  /** A client failed the TLS handshake (e.g. no or a wrong client certificate under mTLS). */
+  readonly onTlsClientError?: (err: Error) => void;
 }
 
 export interface ShutdownOptions {
@@ -124,6 +126,8 @@ export async function startListeners(opts: ListenersOptions): Promise<Listeners>
           apiListener,
         );
   const apiServer = httpsServer ?? createHttpServer(apiListener);
+  const onTlsClientError = opts.onTlsClientError;
+  if (httpsServer && onTlsClientError) httpsServer.on('tlsClientError', (err) => onTlsClientError(err));
   const servers: Tracked[] = [track(apiServer)];
   if (healthAddr !== undefined) servers.push(track(createHttpServer(health)));
 

@@ -115,12 +115,14 @@ describe('Prometheus metrics', () => {
     const b = createMetrics({ processMetrics: false });
     a.tlsCertificateLoaded(1800000000);
     a.tlsReload('ok');
+    a.tlsHandshakeError();
     const { body, contentType } = await a.render();
     expect(contentType).to.match(/^text\/plain; version=0\.0\.4/);
     expect({
       build: samples(body, 'source_affinity_build_info'),
       notAfter: samples(body, 'source_affinity_tls_certificate_not_after_seconds'),
       reloads: samples(body, 'source_affinity_tls_reloads_total'),
+      handshakeErrors: samples(body, 'source_affinity_tls_handshake_errors_total'),
       process: ['process_cpu_seconds_total', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes'].map(
         (n) => samples(body, n).length,
       ),
@@ -131,6 +133,7 @@ describe('Prometheus metrics', () => {
         'source_affinity_tls_reloads_total{result="ok"} 1',
         'source_affinity_tls_reloads_total{result="error"} 0',
       ],
+      handshakeErrors: ['source_affinity_tls_handshake_errors_total 1'],
       process: [1, 1, 1],
     });
     // Two instances in one process do not share series; without TLS there is no expiry series.

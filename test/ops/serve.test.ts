@@ -113,6 +113,7 @@ describe('source-affinity serve (child process)', () => {
       contentType: metrics.headers['content-type'],
       filterOk: lines.filter((l) => l.startsWith('source_affinity_request_duration_seconds_count{verb="filter"')),
       fastPath: lines.filter((l) => l.startsWith('source_affinity_fast_path_total')),
+      handshakeErrors: lines.filter((l) => l.startsWith('source_affinity_tls_handshake_errors_total')),
       tlsExpiryWithinAMinute: lines.some((l) => {
         const m = /^source_affinity_tls_certificate_not_after_seconds (\d+)$/.exec(l);
         return m !== null && Math.abs(Number(m[1]) - notAfter) < 60;
@@ -124,6 +125,8 @@ describe('source-affinity serve (child process)', () => {
       contentType: 'text/plain; version=0.0.4; charset=utf-8',
       filterOk: ['source_affinity_request_duration_seconds_count{verb="filter",outcome="ok"} 1'],
       fastPath: ['source_affinity_fast_path_total{verb="filter"} 1'],
+      // The call without a client certificate.
+      handshakeErrors: ['source_affinity_tls_handshake_errors_total 1'],
       tlsExpiryWithinAMinute: true,
       readyz: 200,
       filterOnHealthListener: 404,

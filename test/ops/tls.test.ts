@@ -97,12 +97,26 @@ describe('TLS listener', () => {
     ];
     for (const tc of cases) {
       it(tc.name, async () => {
-        const l = await start(await files('mtls', serverCert, ca.cert));
+        const handshakeErrors: string[] = [];
+        const l = await startListeners({
+          listen: '127.0.0.1:0',
+          healthListen: '127.0.0.1:0',
+          tls: await files('mtls', serverCert, ca.cert),
+          api: echo,
+          health: echo,
+          logger: silent,
+          onTlsClientError: (err) => handshakeErrors.push(err.message),
+        });
+        running.push(l);
         const client = tc.client();
         const got = await outcome(
           call(`${l.url}/filter`, { method: 'POST', body: '{}', ca: ca.cert, ...(client ?? {}) }),
         );
-        expect(got).to.equal(tc.want);
+        if (tc.want === 'refused') await eventually('the handshake error', async () => handshakeErrors.length > 0);
+        expect({ got, handshakeErrors: handshakeErrors.length }).to.deep.equal({
+          got: tc.want,
+          handshakeErrors: tc.want === 'refused' ? 1 : 0,
+        });
       });
     }
   });
