@@ -28,6 +28,14 @@ export class StateError extends Error {
 
 const nsKey = (namespace: string, name: string) => `${namespace}/${name}`;
 
+/** The by-handle index key of a CSI PV (`driver`, `volumeHandle`), or undefined for other PVs. */
+function handleKey(pv: PersistentVolume): string | undefined {
+  const csi = pv.spec?.csi;
+  return typeof csi?.driver === 'string' && typeof csi.volumeHandle === 'string'
+    ? `${csi.driver}\u0000${csi.volumeHandle}`
+    : undefined;
+}
+
 /** An in-memory store of objects; `add` replaces an object of the same kind and name. */
 export class StaticStore implements ClusterStore {
   private readonly nodes = new Map<string, Node>();
@@ -57,11 +65,16 @@ export class StaticStore implements ClusterStore {
         return true;
       case 'PersistentVolume': {
         const pv = obj as PersistentVolume;
-        this.pvs.set(name, pv);
-        const csi = pv.spec?.csi;
-        if (typeof csi?.driver === 'string' && typeof csi.volumeHandle === 'string') {
-          this.pvsByHandle.set(`${csi.driver}\u0000${csi.volumeHandle}`, pv);
+        // A replaced PV takes its handle with it: the index must never answer with an object the
+        // store no longer holds.
+        const previous = this.pvs.get(name);
+        const previousKey = previous && handleKey(previous);
+        if (previousKey !== undefined && this.pvsByHandle.get(previousKey) === previous) {
+          this.pvsByHandle.delete(previousKey);
         }
+        this.pvs.set(name, pv);
+        const key = handleKey(pv);
+        if (key !== undefined) this.pvsByHandle.set(key, pv);
         return true;
       }
       case 'PersistentVolumeClaim':
@@ -154,7 +167,14 @@ export function parseStateText(file: string, text: string): unknown[] {
         const line = e?.linePos?.[0]?.line ?? '?';
         throw new StateError(`${file}:${line}: invalid YAML: ${e?.message.split('\n')[0] ?? 'parse error'}`);
       }
-      const value: unknown = doc.toJS({ maxAliasCount: 100 });
+      let value: unknown;
+      try {
+        // Alias problems (an undefined anchor, an alias bomb) surface only when converting.
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch (err) {
+        const line = lineCounter.linePos(doc.range[0]).line;
+        throw new StateError(`${file}:${line}: invalid YAML: ${(err as Error).message}`);
+      }
       if (value !== null && value !== undefined) docs.push(value);
     }
   }
