@@ -89,6 +89,8 @@ export interface TestApiServerOptions {
   readonly goneAs?: 'event' | 'status';
   /** Events kept for watch replay before the oldest are compacted away (default 10,000). */
   readonly historyLimit?: number;
+  /** How long an idle keep-alive connection stays open (default Node's 5 s). */
+  readonly keepAliveTimeoutMs?: number;
 }
 
 export interface RequestRecord {
@@ -147,6 +149,7 @@ export class TestApiServer {
         res.end(String(err));
       });
     });
+    if (options.keepAliveTimeoutMs !== undefined) this.#server.keepAliveTimeout = options.keepAliveTimeoutMs;
     this.#server.on('connection', (socket) => {
       if (this.#offline) {
         socket.destroy();
@@ -337,6 +340,11 @@ export class TestApiServer {
   }
 
   // ---- introspection ----------------------------------------------------------------------------
+
+  /** Open TCP connections (idle keep-alive ones included). */
+  get connections(): number {
+    return this.#sockets.size;
+  }
 
   /** Open watch streams (of one resource, or all). */
   openWatches(resource?: string): number {

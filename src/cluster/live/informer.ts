@@ -63,6 +63,7 @@ export class Informer {
   #watching = false;
   #lastSyncTime: number | undefined;
   #lastError: string | undefined;
+  #watchingSince: number | undefined;
 
   constructor(resource: Resource, cache: IndexedCache<KubeObject>, deps: InformerDeps) {
     this.resource = resource;
@@ -95,6 +96,7 @@ export class Informer {
     const watch = new PruningWatch(this.#deps.kubeConfig, this.resource, run, {
       connected: () => {
         this.#watching = true;
+        this.#watchingSince = this.#deps.clock.now();
         this.#lastSyncTime = this.#deps.clock.now();
         this.#lastError = undefined;
       },
@@ -183,6 +185,11 @@ export class Informer {
     // A stopped ListWatch reports its own abort as an error: not a failure.
     if (run.stopped || this.#run !== run) return;
     this.#watching = false;
+    // A watch that stayed up longer than the longest delay was a success: start the backoff over
+    // (client-go's reflector resets its backoff after a healthy period the same way).
+    const since = this.#watchingSince;
+    this.#watchingSince = undefined;
+    if (since !== undefined && this.#deps.clock.now() - since >= this.#deps.backoff.maxMs) this.#backoff.reset();
     const statusCode = statusOf(err);
     this.#lastError = describe(err);
     const delayMs = this.#backoff.next();
