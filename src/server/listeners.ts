@@ -136,7 +136,7 @@ export async function startListeners(opts: ListenersOptions): Promise<Listeners>
     for (const [i, t] of servers.entries()) {
       const addr = i === 0 ? apiAddr : (healthAddr ?? apiAddr);
       t.server.listen(addr.port, addr.host);
-      await Promise.race([once(t.server, 'listening'), once(t.server, 'error').then(([err]) => Promise.reject(err))]);
+      await once(t.server, 'listening'); // rejects on 'error' (address in use, not permitted)
       const bound = t.server.address() as AddressInfo;
       urls.push(formatUrl(i === 0 && material ? 'https' : 'http', addr.host, bound.port));
     }
@@ -176,9 +176,9 @@ export async function startListeners(opts: ListenersOptions): Promise<Listeners>
   };
 }
 
-function pathOf(url: string | undefined): string {
-  const q = (url ?? '/').indexOf('?');
-  return q < 0 ? (url ?? '/') : (url ?? '/').slice(0, q);
+function pathOf(url = '/'): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
 
 function track(server: Server | HttpsServer): Tracked {

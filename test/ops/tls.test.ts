@@ -168,6 +168,26 @@ describe('TLS listener', () => {
     expect(String(err)).to.match(/healthListen is required with tls\.clientCAFile/);
   });
 
+  it('rejects with EADDRINUSE when the health address is taken', async () => {
+    const first = await start(await files('in-use', serverCert));
+    const port = new URL(first.healthUrl).port;
+    let err: unknown;
+    try {
+      running.push(
+        await startListeners({
+          listen: '127.0.0.1:0',
+          healthListen: `127.0.0.1:${port}`,
+          api: echo,
+          health: echo,
+          logger: silent,
+        }),
+      );
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.have.property('code', 'EADDRINUSE');
+  });
+
   describe('refuses to start with unusable TLS files, naming the file', () => {
     interface Case {
       readonly name: string;
