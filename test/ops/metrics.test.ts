@@ -1,5 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { type CacheStat, createMetrics, DURATION_BUCKETS } from '../../src/observability/metrics.js';
+import { type CacheStat, createMetrics, DURATION_BUCKETS, metricsListener } from '../../src/observability/metrics.js';
+import { call } from './support/client.js';
 
 /** The sample lines of one metric family (name, or name_bucket/_sum/_count), comments dropped. */
 function samples(text: string, name: string): string[] {
@@ -143,5 +146,30 @@ describe('Prometheus metrics', () => {
       'source_affinity_build_info{version="unknown"} 1',
     ]);
     expect(samples(other, 'process_cpu_seconds_total')).to.deep.equal([]);
+  });
+
+  it('GET /metrics renders the registry; HEAD has no body; other methods get 405', async () => {
+    const m = createMetrics({ processMetrics: false, version: '9.9.9' });
+    const server = createServer(metricsListener(m)).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+    try {
+      const [get, head, post] = await Promise.all([
+        call(url),
+        call(url, { method: 'HEAD' }),
+        call(url, { method: 'POST', body: '{}' }),
+      ]);
+      expect({
+        get: [get.status, samples(get.body, 'source_affinity_build_info')],
+        head: [head.status, head.headers['content-type'], head.body],
+        post: [post.status, post.headers.allow],
+      }).to.deep.equal({
+        get: [200, ['source_affinity_build_info{version="9.9.9"} 1']],
+        head: [200, 'text/plain; version=0.0.4; charset=utf-8', ''],
+        post: [405, 'GET, HEAD'],
+      });
+    } finally {
+      server.close();
+    }
   });
 });
