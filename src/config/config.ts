@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
+import { parseListenAddress } from '../server/address.js';
 import { labelKeyError } from '../topology/labels.js';
 import type { Scope } from '../topology/source.js';
 
@@ -54,6 +55,7 @@ export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../../config/defaul
 
 const SCOPE_MESSAGE = 'must be "source", "any" or a list of label keys';
 const HOST_PORT = '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]*):[0-9]{1,5}$';
+const HOST_PORT_RE = new RegExp(HOST_PORT);
 const BYTES = '^[0-9]+(Ki|Mi|Gi)?$';
 
 const scopeSchema = {
@@ -165,6 +167,16 @@ export function validateConfigDocument(doc: unknown): string[] {
   if (doc === null || doc === undefined) return [];
   if (typeof doc !== 'object' || Array.isArray(doc)) return ['(top level): must be a mapping of keys'];
   const errors = validateShape(doc) ? [] : shapeErrors(validateShape.errors ?? []);
+  // The pattern admits what serve would refuse at start (port above 65535, an IPv4 address in brackets).
+  for (const key of ['listen', 'healthListen'] as const) {
+    const address: unknown = (doc as Record<string, unknown>)[key];
+    if (typeof address !== 'string' || !HOST_PORT_RE.test(address)) continue;
+    try {
+      parseListenAddress(address);
+    } catch (err) {
+      errors.push(`${key}: ${(err as Error).message}`);
+    }
+  }
   const drivers = (doc as { drivers?: unknown }).drivers;
   if (drivers && typeof drivers === 'object') {
     for (const [name, entry] of Object.entries(drivers)) {

@@ -332,6 +332,19 @@ describe('config', () => {
         ],
       },
       {
+        name: 'listen addresses serve would refuse to bind',
+        doc: { listen: '127.0.0.1:70000', healthListen: '[10.0.0.1]:8080' },
+        want: [
+          'listen: invalid listen address "127.0.0.1:70000": want HOST:PORT, [IPv6]:PORT or :PORT',
+          'healthListen: invalid listen address "[10.0.0.1]:8080": "10.0.0.1" is not an IPv6 address',
+        ],
+      },
+      {
+        name: 'listen addresses at the edges of what binds',
+        doc: { listen: ':65535', healthListen: '[::1]:0' },
+        want: [],
+      },
+      {
         name: 'listen addresses',
         doc: { listen: '127.0.0.1', healthListen: 'host:port' },
         want: ['listen: must be HOST:PORT', 'healthListen: must be HOST:PORT, or "" to serve the probes on listen'],
