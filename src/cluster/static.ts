@@ -156,7 +156,8 @@ export function parseStateText(file: string, text: string): unknown[] {
       docs.push(JSON.parse(text));
     } catch (err) {
       const m = /position (\d+)/.exec((err as Error).message);
-      const where = m ? `:${lineOf(text, Number(m[1]))}` : '';
+      // V8 gives a position for everything but a truncated document, which ends at the last line.
+      const where = `:${lineOf(text, m ? Number(m[1]) : text.length)}`;
       throw new StateError(`${file}${where}: invalid JSON: ${(err as Error).message}`);
     }
   } else {

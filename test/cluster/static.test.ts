@@ -149,6 +149,12 @@ describe('static state', () => {
         want: 'bad.json:3: invalid JSON: ',
       },
       {
+        name: 'a truncated JSON document: the line where it ends',
+        file: 'cut.json',
+        text: '{\n  "kind": "Node",\n  "metadata": {"name": "n1"',
+        want: 'cut.json:3: invalid JSON: ',
+      },
+      {
         name: 'a YAML document that is a list, not an object',
         file: 'list.yaml',
         text: '- kind: Node\n',
