@@ -50,7 +50,7 @@ describe('manifests', () => {
   const service = one(base.objects, 'Service', 'source-affinity');
   const namespace = str(one(base.objects, 'Namespace'), 'metadata.name');
 
-  describe('kustomizations list exactly the files next to them', () => {
+  describe('kustomizations list exactly the files next to them and keep namespaces', () => {
     const cases: Array<{ name: string; k: Kustomization }> = [
       { name: 'base', k: base },
       { name: 'example overlay', k: overlay },
@@ -63,10 +63,17 @@ describe('manifests', () => {
           ...tc.k.generatorFiles,
           join(tc.k.dir, 'kustomization.yaml'),
         ]);
-        expect({ missing: tc.k.missing, unlisted: yamlFilesIn(tc.k.dir).filter((f) => !listed.has(f)) }).to.deep.equal({
-          missing: [],
-          unlisted: [],
-        });
+        // A kustomization `namespace:` overrides every object's own: none may rely on another one.
+        const forced = at(tc.k.spec, 'namespace');
+        const overridden = tc.k.objects
+          .filter((o) => forced !== undefined && at(o, 'metadata.namespace') !== undefined)
+          .filter((o) => at(o, 'metadata.namespace') !== forced)
+          .map((o) => `${String(o.kind)}/${String(at(o, 'metadata.name'))}`);
+        expect({
+          missing: tc.k.missing,
+          unlisted: yamlFilesIn(tc.k.dir).filter((f) => !listed.has(f)),
+          overridden,
+        }).to.deep.equal({ missing: [], unlisted: [], overridden: [] });
       });
     }
   });
