@@ -9,8 +9,8 @@ import type { Config } from '../config/config.js';
 import { gatherPodFacts } from '../facts/gather.js';
 import type { Logger } from '../observability/logger.js';
 import type { RequestObserver } from '../observability/observer.js';
-import { constrains, evaluateNode, type PodFacts, scoreNode, type Verdict } from '../topology/evaluate.js';
-import { ReasonCode, reason } from '../topology/reasons.js';
+import { type Check, constrains, evaluateNode, type PodFacts, scoreNode, type Verdict } from '../topology/evaluate.js';
+import { type Reason, ReasonCode, reason } from '../topology/reasons.js';
 import type { NodeView } from '../topology/source.js';
 import type { DecodedArgs } from './decode.js';
 import {
@@ -19,8 +19,8 @@ import {
   encodeFilterNames,
   encodeFilterNodes,
   encodePriorities,
+  FailedNodesJson,
 } from './encode.js';
-import type { FailedNodesMap } from './wire.js';
 
 export interface DecideDeps {
   readonly store: ClusterStore;
@@ -69,14 +69,89 @@ export function verdicts(facts: PodFacts, nodes: readonly NodeView[]): Map<strin
   return out;
 }
 
-function joinReasons(v: Verdict): string {
-  return v.fits ? '' : v.reasons.map((r) => r.message).join('; ');
-}
-
 /** A reply body, and whether it carries `Error` (the extender could not decide). */
 export interface Reply {
-  readonly body: string;
+  /** JSON text, or its UTF-8 bytes (replies that echo Node objects are spliced from the request's bytes). */
+  readonly body: string | Buffer;
   readonly outcome: 'ok' | 'error';
+}
+
+/** Bit `i` set: the node fails `checks[i]`. The verdict of `evaluateNode` as a number, for up to 30 checks. */
+function failedMask(checks: readonly Check[], node: NodeView): number {
+  let mask = 0;
+  for (let i = 0; i < checks.length; i++) if (!checks[i]?.test?.(node)) mask |= 1 << i;
+  return mask;
+}
+
+interface Rejection {
+  readonly reasons: readonly Reason[];
+  /** The reasons' messages joined with `; `, as a JSON string literal. */
+  readonly json: string;
+  count: number;
+}
+
+/**
+ * The rejections of one filter call. Nodes that fail the same checks share one reason string,
+ * encoded once: a 5,000-node reply repeats a handful of distinct reasons thousands of times.
+ */
+class Rejections {
+  readonly failed = new FailedNodesJson();
+  readonly #byKey = new Map<number | string, Rejection>();
+  readonly #debug: boolean;
+
+  constructor(
+    private readonly facts: PodFacts,
+    private readonly log: Logger,
+  ) {
+    this.#debug = log.isLevelEnabled('debug');
+  }
+
+  /** Evaluates `node` (as `evaluateNode` does) and records it when it does not fit; true when it fits. */
+  fits(node: NodeView): boolean {
+    const checks = this.facts.checks;
+    if (checks.length > 30) {
+      const v = evaluateNode(this.facts, node);
+      if (!v.fits) this.reject(node.name, v.reasons);
+      return v.fits;
+    }
+    const mask = failedMask(checks, node);
+    if (mask === 0) return true;
+    let r = this.#byKey.get(mask);
+    if (r === undefined) {
+      r = this.#rejection(checks.filter((_, i) => (mask & (1 << i)) !== 0).map((c) => c.reason));
+      this.#byKey.set(mask, r);
+    }
+    this.#add(node.name, r);
+    return false;
+  }
+
+  /** Records a node rejected for `reasons` (without evaluating it: e.g. a node the store does not know). */
+  reject(name: string, reasons: readonly Reason[]): void {
+    const key = reasons.map((x) => `${x.code}:${x.message}`).join('\n');
+    let r = this.#byKey.get(key);
+    if (r === undefined) {
+      r = this.#rejection(reasons);
+      this.#byKey.set(key, r);
+    }
+    this.#add(name, r);
+  }
+
+  /** How many nodes were rejected for each reason code. */
+  codes(): Record<string, number> {
+    const codes: Record<string, number> = {};
+    for (const r of this.#byKey.values()) for (const x of r.reasons) codes[x.code] = (codes[x.code] ?? 0) + r.count;
+    return codes;
+  }
+
+  #rejection(reasons: readonly Reason[]): Rejection {
+    return { reasons, json: JSON.stringify(reasons.map((x) => x.message).join('; ')), count: 0 };
+  }
+
+  #add(name: string, r: Rejection): void {
+    r.count++;
+    this.failed.add(name, r.json);
+    if (this.#debug) this.log.debug({ node: name, reasons: r.reasons }, 'node rejected');
+  }
 }
 
 /** The reply for POST /filter. */
@@ -99,49 +174,38 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: Logger): 
     const all = args.mode === 'nodes' ? args.nodes.length : args.nodeNames.length;
     deps.observer.filterNodes(all, 0);
     const body =
-      args.mode === 'nodes' ? encodeFilterAllNodes(args.nodeListJson()) : encodeFilterNames(args.nodeNames, {});
+      args.mode === 'nodes'
+        ? encodeFilterAllNodes(args.nodeListBytes())
+        : encodeFilterNames(args.nodeNames, new FailedNodesJson());
     return { body, outcome: 'ok' };
   }
-  const failed: FailedNodesMap = {};
-  const codes: Record<string, number> = {};
-  const reject = (name: string, v: Verdict) => {
-    if (v.fits) return;
-    failed[name] = joinReasons(v);
-    for (const r of v.reasons) {
-      codes[r.code] = (codes[r.code] ?? 0) + 1;
-      deps.observer.rejection(r.code);
-    }
-    log.debug({ node: name, reasons: v.reasons }, 'node rejected');
-  };
+  const rejections = new Rejections(facts, log);
   let passed: number;
-  let body: string;
+  let body: string | Buffer;
   if (args.mode === 'nodes') {
-    const passing = args.nodes.filter((n) => {
-      const v = evaluateNode(facts, n);
-      reject(n.name, v);
-      return v.fits;
-    });
+    const passing = args.nodes.filter((n) => rejections.fits(n));
     passed = passing.length;
-    body = encodeFilterNodes(passing, failed);
+    body = encodeFilterNodes(passing, rejections.failed);
   } else {
     const passing: string[] = [];
     for (const name of args.nodeNames) {
       const node = deps.store.getNode(name);
-      const v: Verdict = node
-        ? evaluateNode(facts, { name, labels: nodeLabels(node) })
-        : {
-            fits: false,
-            reasons: [reason(ReasonCode.NodeNotKnown, `node "${name}" is not known to source-affinity yet`)],
-          };
-      reject(name, v);
-      if (v.fits) passing.push(name);
+      if (node === undefined) {
+        rejections.reject(name, [
+          reason(ReasonCode.NodeNotKnown, `node "${name}" is not known to source-affinity yet`),
+        ]);
+      } else if (rejections.fits({ name, labels: nodeLabels(node) })) passing.push(name);
     }
     passed = passing.length;
-    body = encodeFilterNames(passing, failed);
+    body = encodeFilterNames(passing, rejections.failed);
   }
-  const rejected = Object.keys(failed).length;
+  const rejected = rejections.failed.count;
   deps.observer.filterNodes(passed, rejected);
-  if (rejected > 0) log.info({ passed, rejected, codes }, 'filter rejected nodes');
+  if (rejected > 0) {
+    const codes = rejections.codes();
+    for (const [code, count] of Object.entries(codes)) deps.observer.rejection(code, count);
+    log.info({ passed, rejected, codes }, 'filter rejected nodes');
+  }
   return { body, outcome: 'ok' };
 }
 

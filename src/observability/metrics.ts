@@ -165,8 +165,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       if (passed > 0) filterNodes.inc({ result: 'passed' }, passed);
       if (failed > 0) filterNodes.inc({ result: 'failed' }, failed);
     },
-    rejection(code) {
-      rejections.inc({ reason: code });
+    rejection(code, count = 1) {
+      rejections.inc({ reason: code }, count);
     },
     fastPath(verb) {
       fastPath.inc({ verb });

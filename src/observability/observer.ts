@@ -7,8 +7,8 @@ export interface RequestObserver {
   request(verb: string, outcome: string, seconds: number): void;
   /** One filter decision: how many candidate nodes passed and failed. */
   filterNodes(passed: number, failed: number): void;
-  /** A node rejected for this reason code (called once per code per rejected node). */
-  rejection(code: string): void;
+  /** `count` nodes (default 1) rejected for this reason code; a filter call reports each code once. */
+  rejection(code: string, count?: number): void;
   /** A pod decided without looking at nodes (no constraining claim). */
   fastPath(verb: string): void;
   /** Something went wrong that the operator should see counted (`decode`, `cannot_decide`, `read_through`, …). */

@@ -1,0 +1,143 @@
+/**
+ * The HTTP handler of the extender verbs, POST /filter and POST /prioritize, on plain `node:http`
+ * request and response objects: kube-scheduler calls it for every pod, serially within its
+ * scheduling cycle, so it reads the body into one buffer (sized by Content-Length), decodes it,
+ * decides, and writes the reply with nothing in between. Everything else is left to the express
+ * app (see `app.ts`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../observability/logger.js';
+import type { RequestObserver } from '../observability/observer.js';
+import { type DecideDeps, filter, prioritize } from './decide.js';
+import { type DecodedArgs, DecodeError, decodeArgs } from './decode.js';
+
+export type Verb = 'filter' | 'prioritize';
+
+export interface VerbHandlerDeps {
+  readonly decide: DecideDeps;
+  readonly logger: Logger;
+  readonly observer: RequestObserver;
+  /** Largest accepted body in bytes; larger ones get 413. */
+  readonly bodyLimit: number;
+}
+
+const DECIDE: Readonly<Record<Verb, typeof filter>> = { filter, prioritize };
+
+/** The verb a request calls (POST /filter or /prioritize, query ignored), or undefined for any other request. */
+export function verbOf(req: IncomingMessage): Verb | undefined {
+  if (req.method !== 'POST') return undefined;
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  return path === '/filter' ? 'filter' : path === '/prioritize' ? 'prioritize' : undefined;
+}
+
+/** True for `application/json` with any parameters (`; charset=utf-8`), as kube-scheduler sends it. */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const semi = header.indexOf(';');
+  return (semi < 0 ? header : header.slice(0, semi)).trim().toLowerCase() === 'application/json';
+}
+
+class BodyTooLarge extends Error {}
+
+/**
+ * Reads the whole request body. Rejects with BodyTooLarge as soon as Content-Length or the bytes
+ * received exceed `limit`, and with the stream's error if the client goes away. Does I/O.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    const known = req.headers['content-length'] !== undefined && Number.isSafeInteger(declared) && declared >= 0;
+    if (known && declared > limit) {
+      reject(new BodyTooLarge());
+      return;
+    }
+    // With a Content-Length (kube-scheduler always sends one) chunks are copied once, into place.
+    const whole = known ? Buffer.allocUnsafe(declared) : undefined;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      if (received + chunk.length > limit || (whole !== undefined && received + chunk.length > whole.length)) {
+        req.off('data', onData);
+        reject(new BodyTooLarge());
+        return;
+      }
+      if (whole !== undefined) chunk.copy(whole, received);
+      else chunks.push(chunk);
+      received += chunk.length;
+    };
+    req.on('data', onData);
+    req.once('error', reject);
+    req.once('end', () => {
+      if (whole === undefined) resolve(Buffer.concat(chunks, received));
+      else resolve(received === whole.length ? whole : whole.subarray(0, received));
+    });
+  });
+}
+
+function send(res: ServerResponse, status: number, body: string | Buffer): void {
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
+  });
+  res.end(body);
+}
+
+const errorBody = (message: string): string => JSON.stringify({ error: message });
+
+/**
+ * Handles one call of `verb`: 415 unless the body is JSON, 413 beyond the body limit, 400 with a
+ * JSON error for a malformed body, otherwise 200 with the decision. Never rejects: an unexpected
+ * failure is logged and answered with 500. Does I/O.
+ */
+export function createVerbHandler(
+  deps: VerbHandlerDeps,
+): (verb: Verb, req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const { observer, logger } = deps;
+  return async (verb, req, res) => {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    if (!isJsonContentType(req.headers['content-type'])) {
+      req.resume();
+      observer.request(verb, 'bad_request', 0);
+      send(res, 415, errorBody('Content-Type must be application/json'));
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, deps.bodyLimit);
+    } catch (err) {
+      if (!(err instanceof BodyTooLarge)) return; // the client went away: nobody to answer
+      req.resume(); // discard the rest; the connection stays usable
+      observer.request(verb, 'too_large', 0);
+      send(res, 413, errorBody(`request body larger than bodyLimit (${deps.bodyLimit} bytes)`));
+      return;
+    }
+    const log = logger.child({ req: randomUUID(), verb });
+    try {
+      let args: DecodedArgs;
+      try {
+        args = decodeArgs(body);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        observer.error('decode');
+        observer.request(verb, 'bad_request', seconds());
+        log.info({ err: err.message }, 'bad request');
+        send(res, 400, errorBody(err.message));
+        return;
+      }
+      const meta = args.pod.metadata;
+      const podLog = log.child({ pod: `${meta?.namespace ?? ''}/${meta?.name ?? ''}` });
+      const reply = await DECIDE[verb](args, deps.decide, podLog);
+      observer.request(verb, reply.outcome, seconds());
+      send(res, 200, reply.body);
+    } catch (err) {
+      observer.request(verb, 'internal', seconds());
+      log.error({ err }, 'internal error');
+      if (!res.headersSent) send(res, 500, errorBody('internal error'));
+      else res.destroy();
+    }
+  };
+}
