@@ -1,0 +1,372 @@
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { type DecodedArgs, DecodeError, decodeArgs } from '../../src/extender/decode.js';
+import { foldKey, JsonSyntaxError, MAX_DEPTH, scanArgs } from '../../src/extender/scan.js';
+
+const wire = (name: string): Buffer =>
+  readFileSync(new URL(`../../../../shared/fixtures/wire/${name}`, import.meta.url));
+const pod = '{"metadata":{"name":"p","namespace":"db"}}';
+const node = (name: string, labels = '{"zone":"a"}') =>
+  `{"metadata":{"name":"${name}","labels":${labels}},"status":{}}`;
+const nodesBody = (...items: string[]) =>
+  `{"Pod":${pod},"Nodes":{"metadata":{},"items":[${items.join(',')}]},"NodeNames":null}`;
+
+/** What a decoded request says, in plain data. */
+function summary(args: DecodedArgs): unknown {
+  if (args.mode === 'names') return { pod: args.pod.metadata?.name, names: args.nodeNames };
+  return {
+    pod: args.pod.metadata?.name,
+    nodes: args.nodes.map((n) => ({ name: n.name, labels: { ...n.labels }, json: n.json() })),
+  };
+}
+
+describe('scanner: valid bodies decode like JSON.parse', () => {
+  const cases: { name: string; body: string | Buffer; want: unknown }[] = [
+    {
+      name: 'Nodes mode: names, labels and each node as its exact bytes',
+      body: nodesBody(node('a1'), node('b1', '{"zone":"b","x":"1"}')),
+      want: {
+        pod: 'p',
+        nodes: [
+          { name: 'a1', labels: { zone: 'a' }, json: node('a1') },
+          { name: 'b1', labels: { zone: 'b', x: '1' }, json: node('b1', '{"zone":"b","x":"1"}') },
+        ],
+      },
+    },
+    {
+      name: 'whitespace everywhere JSON allows it; bytes kept as sent',
+      body: ` {\n"Pod" : ${pod} ,\t"Nodes":{ "items" : [ {"metadata":{"name":"a1"} } ] },"NodeNames":null}\r\n`,
+      want: { pod: 'p', nodes: [{ name: 'a1', labels: {}, json: '{"metadata":{"name":"a1"} }' }] },
+    },
+    {
+      name: 'escapes in names, labels and keys are decoded',
+      body: nodesBody('{"meta\\u0064ata":{"name":"n\\u00e9\\"1","labels":{"k\\/1":"v\\n"}}}'),
+      want: {
+        pod: 'p',
+        nodes: [
+          {
+            name: 'né"1',
+            labels: { 'k/1': 'v\n' },
+            json: '{"meta\\u0064ata":{"name":"n\\u00e9\\"1","labels":{"k\\/1":"v\\n"}}}',
+          },
+        ],
+      },
+    },
+    {
+      name: 'non-ASCII UTF-8 passes through',
+      body: nodesBody(node('ü-1', '{"zone":"日本"}')),
+      want: { pod: 'p', nodes: [{ name: 'ü-1', labels: { zone: '日本' }, json: node('ü-1', '{"zone":"日本"}') }] },
+    },
+    {
+      name: 'numbers, literals and nested values elsewhere are validated and skipped',
+      body: nodesBody('{"a":[-0.5e+10,0,1E2,true,false,null,{"b":[[]]}],"metadata":{"name":"a1","x":{}}}'),
+      want: {
+        pod: 'p',
+        nodes: [
+          {
+            name: 'a1',
+            labels: {},
+            json: '{"a":[-0.5e+10,0,1E2,true,false,null,{"b":[[]]}],"metadata":{"name":"a1","x":{}}}',
+          },
+        ],
+      },
+    },
+    { name: 'empty items list', body: nodesBody(), want: { pod: 'p', nodes: [] } },
+    {
+      name: 'Nodes without items: no candidates',
+      body: `{"Pod":${pod},"Nodes":{"metadata":{}},"NodeNames":null}`,
+      want: { pod: 'p', nodes: [] },
+    },
+    {
+      name: 'label values that are not strings are dropped',
+      body: nodesBody(node('a1', '{"zone":"a","n":1,"o":{}}')),
+      want: { pod: 'p', nodes: [{ name: 'a1', labels: { zone: 'a' }, json: node('a1', '{"zone":"a","n":1,"o":{}}') }] },
+    },
+  ];
+  for (const tc of cases) it(tc.name, () => expect(summary(decodeArgs(tc.body))).to.deep.equal(tc.want));
+
+  for (const file of [
+    'filter-nocache-clone-1.json',
+    'prioritize-nocache-restore-1.json',
+    'filter-cache-clone-1.json',
+  ]) {
+    it(`captured body ${file}: same pod, names and nodes as JSON.parse`, () => {
+      const body = wire(file);
+      const parsed = JSON.parse(body.toString('utf8')) as {
+        Pod: unknown;
+        Nodes: { items: { metadata: { name: string; labels: Record<string, string> } }[] } | null;
+        NodeNames: string[] | null;
+      };
+      const got = decodeArgs(body);
+      expect(got.pod).to.deep.equal(parsed.Pod);
+      if (got.mode === 'names') expect(got.nodeNames).to.deep.equal(parsed.NodeNames);
+      else {
+        const items = parsed.Nodes?.items ?? [];
+        expect(got.nodes.map((n) => [n.name, { ...n.labels }, JSON.parse(n.json())])).to.deep.equal(
+          items.map((i) => [i.metadata.name, i.metadata.labels, i]),
+        );
+        expect(JSON.parse(got.nodeListJson())).to.deep.equal(parsed.Nodes);
+      }
+    });
+  }
+});
+
+describe('scanner: duplicate keys and key folding, as Go decodes ExtenderArgs', () => {
+  const cases: { name: string; body: string; want: unknown }[] = [
+    {
+      name: 'the last NodeNames wins',
+      body: `{"Pod":${pod},"Nodes":null,"NodeNames":["x"],"NodeNames":["a1"]}`,
+      want: { pod: 'p', names: ['a1'] },
+    },
+    {
+      name: 'keys match case-insensitively',
+      body: `{"pod":${pod},"NODES":null,"nodeNames":["a1"]}`,
+      want: { pod: 'p', names: ['a1'] },
+    },
+    {
+      name: 'a later spelling of a key wins even where JSON.parse would keep another order',
+      body: `{"nodenames":["x"],"Pod":${pod},"Nodes":null,"NodeNames":["y"],"nodenames":["z"]}`,
+      want: { pod: 'p', names: ['z'] },
+    },
+    {
+      name: 'a later Nodes null replaces a NodeList',
+      body: `{"Pod":${pod},"Nodes":{"items":[${node('a1')}]},"NodeNames":["n1"],"nodes":null}`,
+      want: { pod: 'p', names: ['n1'] },
+    },
+    {
+      name: 'a later NodeList replaces a NodeList',
+      body: `{"Pod":${pod},"Nodes":{"items":[${node('a1')}]},"nodes":{"items":[${node('b1')}]},"NodeNames":null}`,
+      want: { pod: 'p', nodes: [{ name: 'b1', labels: { zone: 'a' }, json: node('b1') }] },
+    },
+    {
+      name: "Go's Unicode folding: ſ (U+017F) matches s",
+      body: `{"Pod":${pod},"Nodes":null,"NodeNameſ":["a1"]}`,
+      want: { pod: 'p', names: ['a1'] },
+    },
+    {
+      name: 'escaped key',
+      body: `{"P\\u006fd":${pod},"Nodes":null,"NodeNames":["a1"]}`,
+      want: { pod: 'p', names: ['a1'] },
+    },
+    {
+      name: 'inside a node: the last metadata, name and labels win; keys there are exact',
+      body: nodesBody(
+        '{"metadata":{"name":"x"},"Metadata":{"name":"y"},"metadata":{"name":"a0","name":"a1","labels":{"zone":"a"},"labels":{"zone":"b","zone":"c"},"Name":"z"}}',
+      ),
+      want: {
+        pod: 'p',
+        nodes: [
+          {
+            name: 'a1',
+            labels: { zone: 'c' },
+            json: '{"metadata":{"name":"x"},"Metadata":{"name":"y"},"metadata":{"name":"a0","name":"a1","labels":{"zone":"a"},"labels":{"zone":"b","zone":"c"},"Name":"z"}}',
+          },
+        ],
+      },
+    },
+  ];
+  for (const tc of cases) {
+    it(tc.name, () => {
+      expect(summary(decodeArgs(tc.body))).to.deep.equal(tc.want);
+      // The same through the scanner alone, whatever the size-based choice of path.
+      const big = `${tc.body}${' '.repeat(1 << 20)}`;
+      expect(summary(decodeArgs(big))).to.deep.equal(tc.want);
+    });
+  }
+
+  it('folds only what Go folds', () => {
+    expect(['Pod', 'NODES', 'nodeNameſ', 'Podſ', 'NodeNames'].map(foldKey)).to.deep.equal([
+      'pod',
+      'nodes',
+      'nodenames',
+      'pods',
+      'nodenames',
+    ]);
+  });
+});
+
+describe('scanner: malformed bodies are rejected', () => {
+  // `error` holds for both ways in; `scanner` is the detail the scanner adds (small NodeNames bodies
+  // are checked by JSON.parse, whose messages are V8's).
+  const cases: { name: string; body: string; error: RegExp; scanner?: RegExp }[] = [
+    {
+      name: 'trailing data',
+      body: `${nodesBody(node('a1'))} x`,
+      error: /not valid JSON/,
+      scanner: /not valid JSON: unexpected data/,
+    },
+    { name: 'unterminated string', body: nodesBody('{"metadata":{"name":"a1}}'), error: /not valid JSON/ },
+    {
+      name: 'control character in a string',
+      body: nodesBody('{"metadata":{"name":"a\u00011"}}'),
+      error: /not valid JSON/,
+      scanner: /control character/,
+    },
+    {
+      name: 'invalid escape',
+      body: nodesBody('{"metadata":{"name":"a\\x1"}}'),
+      error: /not valid JSON/,
+      scanner: /invalid escape/,
+    },
+    {
+      name: 'invalid \\u escape',
+      body: nodesBody('{"metadata":{"name":"a\\u12G4"}}'),
+      error: /not valid JSON/,
+      scanner: /invalid \\u escape/,
+    },
+    { name: 'leading zero', body: nodesBody('{"n":01}'), error: /not valid JSON/ },
+    { name: 'fraction without digits', body: nodesBody('{"n":1.}'), error: /not valid JSON/, scanner: /decimal point/ },
+    { name: 'exponent without digits', body: nodesBody('{"n":1e+}'), error: /not valid JSON/, scanner: /exponent/ },
+    { name: 'lone minus', body: nodesBody('{"n":-}'), error: /not valid JSON/, scanner: /invalid number/ },
+    { name: 'plus sign', body: nodesBody('{"n":+1}'), error: /not valid JSON/, scanner: /expected a JSON value/ },
+    { name: 'bad literal', body: nodesBody('{"n":tru}'), error: /not valid JSON/, scanner: /invalid literal/ },
+    { name: 'NaN', body: nodesBody('{"n":NaN}'), error: /not valid JSON/, scanner: /expected a JSON value/ },
+    {
+      name: 'trailing comma in an array',
+      body: nodesBody('{"n":[1,]}'),
+      error: /not valid JSON/,
+      scanner: /expected a JSON value/,
+    },
+    {
+      name: 'trailing comma in an object',
+      body: nodesBody('{"n":1,}'),
+      error: /not valid JSON/,
+      scanner: /expected string key/,
+    },
+    { name: 'missing colon', body: nodesBody('{"n" 1}'), error: /not valid JSON/, scanner: /':'/ },
+    { name: 'unquoted key', body: nodesBody('{n:1}'), error: /not valid JSON/, scanner: /expected string key/ },
+    { name: 'single quotes', body: `{'Pod':${pod}}`, error: /not valid JSON/, scanner: /expected string key/ },
+    {
+      name: 'missing comma',
+      body: nodesBody(`${node('a1')} ${node('b1')}`),
+      error: /not valid JSON/,
+      scanner: /expected ',' or ']'/,
+    },
+    {
+      name: 'bad JSON inside the Pod',
+      body: `{"Pod":{"a":[1 2]},"Nodes":{"items":[]},"NodeNames":null}`,
+      error: /not valid JSON/,
+    },
+    {
+      name: 'bad JSON after a later Nodes null still counts',
+      body: `{"Pod":${pod},"Nodes":{"items":[}]},"Nodes":null,"NodeNames":["a"]}`,
+      error: /not valid JSON/,
+    },
+    {
+      name: `nesting deeper than ${MAX_DEPTH}, as Go refuses`,
+      body: nodesBody(`{"x":${'['.repeat(MAX_DEPTH)}${']'.repeat(MAX_DEPTH)}}`),
+      error: /not valid JSON/,
+      scanner: /exceeded max depth/,
+    },
+    { name: 'only whitespace', body: ' \n\t', error: /empty request body/ },
+    { name: 'a JSON array', body: `[${pod}]`, error: /must be a JSON object/ },
+    { name: 'Pod not an object', body: `{"Pod":[],"Nodes":null,"NodeNames":["a"]}`, error: /Pod must be a Pod object/ },
+    {
+      name: 'last Pod wins, and it is null',
+      body: `{"Pod":${pod},"pod":null,"Nodes":null,"NodeNames":["a"]}`,
+      error: /Pod must be a Pod object/,
+    },
+    { name: 'items not a list', body: `{"Pod":${pod},"Nodes":{"items":{}},"NodeNames":null}`, error: /NodeList/ },
+    {
+      name: 'an item that is not an object',
+      body: nodesBody(node('a1'), '"b1"'),
+      error: /items\[1\] must be a Node object/,
+    },
+    {
+      name: 'an item without a name',
+      body: nodesBody('{"metadata":{"name":""}}'),
+      error: /items\[0\]\.metadata\.name/,
+    },
+    {
+      name: 'an item whose name is not a string',
+      body: nodesBody('{"metadata":{"name":7}}'),
+      error: /items\[0\]\.metadata\.name/,
+    },
+    {
+      name: 'an item whose metadata is not an object',
+      body: nodesBody('{"metadata":[]}'),
+      error: /items\[0\]\.metadata\.name/,
+    },
+    {
+      name: 'both Nodes and NodeNames',
+      body: `{"Pod":${pod},"Nodes":{"items":[]},"NodeNames":[]}`,
+      error: /both Nodes and NodeNames/,
+    },
+    {
+      name: 'NodeNames with a number',
+      body: `{"Pod":${pod},"Nodes":null,"NodeNames":["a",1]}`,
+      error: /list of strings/,
+    },
+  ];
+  for (const tc of cases) {
+    it(tc.name, () => {
+      expect(() => decodeArgs(tc.body)).to.throw(DecodeError, tc.error);
+      expect(() => decodeArgs(`${tc.body}${' '.repeat(1 << 20)}`), 'through the scanner').to.throw(
+        DecodeError,
+        tc.error,
+      );
+    });
+  }
+
+  it(`accepts nesting of exactly ${MAX_DEPTH}`, () => {
+    // The top-level object and the item are two levels; the NodeList object and its items list two more.
+    const inner = MAX_DEPTH - 5;
+    const body = nodesBody(`{"metadata":{"name":"a1"},"x":${'['.repeat(inner)}${']'.repeat(inner)}}`);
+    expect(decodeArgs(body).mode).to.equal('nodes');
+    expect(() => scanArgs(Buffer.from(`${'['.repeat(MAX_DEPTH)}${']'.repeat(MAX_DEPTH)}`))).to.not.throw();
+    expect(() => scanArgs(Buffer.from(`${'['.repeat(MAX_DEPTH + 1)}${']'.repeat(MAX_DEPTH + 1)}`))).to.throw(
+      JsonSyntaxError,
+      /max depth/,
+    );
+  });
+
+  it('every truncation of a captured body is a 400', () => {
+    const body = wire('filter-nocache-restore-1.json');
+    const accepted: number[] = [];
+    for (let n = 0; n < body.length; n++) {
+      try {
+        decodeArgs(body.subarray(0, n));
+        accepted.push(n);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+      }
+    }
+    expect(accepted).to.deep.equal([]);
+  });
+});
+
+describe('scanner: agrees with JSON.parse on what is JSON', () => {
+  const mutate = (s: string, at: number, insert: string, drop: number) => {
+    const i = s.length === 0 ? 0 : at % (s.length + 1);
+    return s.slice(0, i) + insert + s.slice(i + drop);
+  };
+  it('valid and mutated JSON documents', () => {
+    fc.assert(
+      fc.property(
+        fc.json(),
+        fc.nat(),
+        fc.constantFrom('', '"', '\\', ',', ']', '}', '{', '[', ':', '0', '-', 'e', '.', ' ', '\u0001', 'tr'),
+        fc.nat(2),
+        (doc, at, insert, drop) => {
+          const text = mutate(doc, at, insert, drop);
+          let parses = true;
+          try {
+            JSON.parse(text);
+          } catch {
+            parses = false;
+          }
+          let scans = true;
+          try {
+            scanArgs(Buffer.from(text));
+          } catch (err) {
+            if (!(err instanceof JsonSyntaxError)) throw err;
+            scans = false;
+          }
+          return parses === scans;
+        },
+      ),
+      { numRuns: 2000, seed: 5 },
+    );
+  });
+});
