@@ -5,7 +5,7 @@
 import { Ajv } from 'ajv';
 import { expect } from 'chai';
 import { ReasonCode } from '../../src/topology/reasons.js';
-import { DEMO_STATE, killAll, runCli, scratch } from './support/cli.js';
+import { DEMO_STATE, killAll, NO_CREDENTIALS, runCli, scratch } from './support/cli.js';
 import { CLONE_CACHE_MESSAGE, CLONE_DB_MESSAGE, STATE_ORDER, ZONE_A_SCORES } from './support/demo.js';
 
 interface Row {
@@ -127,6 +127,7 @@ describe('explain -o json', () => {
   const files = scratch();
   const extraState = files.file('imported.yaml', IMPORTED_SNAPSHOT);
   const bothPod = files.file('both.json', BOTH_CLONES_POD);
+  const cloneAnywhere = files.file('clone-anywhere.yaml', 'drivers:\n  ebs.csi.aws.com:\n    clone: any\n');
   after(async () => {
     await killAll();
     files.cleanup();
@@ -168,6 +169,18 @@ describe('explain -o json', () => {
         nodes: STATE_ORDER.map((n) =>
           n === 'node-b1' ? fits(n) : rejected(n, 0, ReasonCode.CloneSourceTopology, CLONE_CACHE_MESSAGE),
         ),
+      },
+    },
+    {
+      name: '--config: a driver that can clone anywhere lets every node fit, still preferring the source zone',
+      args: ['--config', cloneAnywhere, '--pod', 'demo/db-clone'],
+      want: {
+        pod: 'demo/db-clone',
+        nodes: STATE_ORDER.map((n) => fits(n, ZONE_A_SCORES[n])),
+        notes: [
+          'clone pvc "demo/db-data-clone": driver "ebs.csi.aws.com" can clone anywhere (scope any): ' +
+            'not constrained by pvc "demo/db-data"',
+        ],
       },
     },
     {
@@ -293,6 +306,7 @@ describe('exit statuses and messages', () => {
   const badJson = files.file('bad.json', '{\n  "kind": "Node",\n  "metadata": {"name": "n1",}\n}\n');
   const noPod = files.file('no-pod.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
   const missing = `${files.dir}/missing.yaml`;
+  const badConfig = files.file('bad-config.yaml', 'drivers:\n  ebs.csi.aws.com:\n    clone: zonal\n');
   after(async () => {
     await killAll();
     files.cleanup();
@@ -324,9 +338,9 @@ describe('exit statuses and messages', () => {
       want: usage('explain needs exactly one of --pod NAMESPACE/NAME or --pod-file FILE'),
     },
     {
-      name: 'explain without --state',
+      name: 'explain without --state and without cluster credentials',
       args: ['explain', '--pod', 'demo/web'],
-      want: usage('explain needs --state PATH (live cluster mode is not available in this build)'),
+      want: { status: 1, firstLine: NO_CREDENTIALS },
     },
     {
       name: 'explain with an unknown output format',
@@ -369,6 +383,11 @@ describe('exit statuses and messages', () => {
       name: 'a pod file without a Pod',
       args: ['explain', '--state', DEMO_STATE, '--pod-file', noPod],
       want: failure(`${noPod}: no Pod object in the file`),
+    },
+    {
+      name: 'an invalid --config file',
+      args: ['explain', '--state', DEMO_STATE, '--config', badConfig, '--pod', 'demo/web'],
+      want: failure(`${badConfig}: invalid configuration:`),
     },
     {
       name: 'check-config without a file',

@@ -3,7 +3,17 @@
  * loopback HTTP with the demo's kube-scheduler-shaped request bodies.
  */
 import { expect } from 'chai';
-import { DEMO_STATE, demoRequest, http, killAll, runCli, type Server, startServe } from './support/cli.js';
+import {
+  DEMO_STATE,
+  demoRequest,
+  http,
+  killAll,
+  NO_CREDENTIALS,
+  runCli,
+  type Server,
+  scratch,
+  startServe,
+} from './support/cli.js';
 import { CLONE_CACHE_MESSAGE, CLONE_DB_MESSAGE, REQUEST_ORDER, ZONE_A_SCORES } from './support/demo.js';
 
 interface NodeObject {
@@ -188,6 +198,24 @@ describe('serve lifecycle (child process)', () => {
     expect({ code, signal: shutdown?.signal }).to.deep.equal({ code: 0, signal: 'SIGTERM' });
   });
 
+  it('merges --config over the built-in presets', async () => {
+    const files = scratch();
+    try {
+      const config = files.file('clone-anywhere.yaml', 'drivers:\n  ebs.csi.aws.com:\n    clone: any\n');
+      const server = await startServe(['--state', DEMO_STATE, '--config', config, '--listen', '127.0.0.1:0']);
+      const reply = await http(`${server.url}/filter`, 'POST', demoRequest('filter-db-clone.json'));
+      expect(JSON.parse(reply.body)).to.deep.equal({
+        Nodes: null,
+        NodeNames: [...REQUEST_ORDER],
+        FailedNodes: {},
+        FailedAndUnresolvableNodes: {},
+        Error: '',
+      });
+    } finally {
+      files.cleanup();
+    }
+  });
+
   interface Case {
     readonly name: string;
     readonly args: readonly string[];
@@ -195,14 +223,11 @@ describe('serve lifecycle (child process)', () => {
   }
   const cases: Case[] = [
     {
-      // Live cluster mode is a separate issue; until it lands, serve must say what is missing.
-      name: 'without --state it exits non-zero and says so',
+      // Without --state serve watches the live cluster; with no credentials anywhere it must say
+      // where it looked instead of hanging or crashing.
+      name: 'without --state and without cluster credentials it exits non-zero and says what to pass',
       args: ['serve', '--listen', '127.0.0.1:0'],
-      want: {
-        status: 2,
-        firstLine:
-          'source-affinity: serve needs --state PATH (live cluster mode is not available in this build); see README "Quick start"',
-      },
+      want: { status: 1, firstLine: NO_CREDENTIALS },
     },
     {
       name: 'an unreadable state path exits 1 naming it, before listening',

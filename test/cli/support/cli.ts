@@ -19,12 +19,24 @@ export function demoRequest(file: string): string {
   return readFileSync(join(REPO, 'examples/demo/requests', file), 'utf8');
 }
 
+/**
+ * HOME of every child: a directory that does not exist, so no `~/.kube/config` of the machine running
+ * the tests can turn a run without `--state` into a call to a real cluster.
+ */
+export const CHILD_HOME = join(tmpdir(), 'source-affinity-cli-no-home');
+
+/** What a run without `--state` says when it finds no cluster credentials (first line of stderr). */
+export const NO_CREDENTIALS =
+  'source-affinity: no Kubernetes credentials: pass --kubeconfig FILE, set KUBECONFIG, ' +
+  `run in a pod with a service account, or create ${join(CHILD_HOME, '.kube', 'config')}`;
+
 const children = new Set<ChildProcess>();
 
 function spawnCli(args: readonly string[]): ChildProcess {
   const child = spawn(process.execPath, ['bin/source-affinity.js', ...args], {
     cwd: REPO,
-    env: { PATH: process.env.PATH },
+    // Only PATH and HOME: no KUBECONFIG, no in-cluster service account variables.
+    env: { PATH: process.env.PATH, HOME: CHILD_HOME },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
