@@ -6,26 +6,39 @@ import { readFileSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import { parseArgs } from 'node:util';
 import { createApp } from './app.js';
+import {
+  createLiveStore,
+  LiveError,
+  type LiveStore,
+  loadKubeConfig,
+  type ResourceSyncState,
+  readPod,
+  waitForReady,
+} from './cluster/live/index.js';
 import { loadState, parseStateText, StateError } from './cluster/static.js';
+import type { ClusterStore } from './cluster/store.js';
 import type { Pod } from './cluster/types.js';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { explainPod, formatTable } from './explain.js';
 import { createLogger } from './observability/logger.js';
-import { createMetrics, metricsListener } from './observability/metrics.js';
+import { type CacheStat, createMetrics, metricsListener } from './observability/metrics.js';
 import { type Listeners, startListeners } from './server/listeners.js';
 import { loadTlsMaterial, type TlsFiles } from './server/tls.js';
 
 const USAGE = `Usage:
-  source-affinity serve [--listen HOST:PORT] [--state PATH]... [--config FILE]
-  source-affinity explain --state PATH... [--config FILE] (--pod NAMESPACE/NAME | --pod-file FILE)
-                          [--nodes a,b,c] [-o table|json]
+  source-affinity serve [--listen HOST:PORT] [--state PATH... | --kubeconfig FILE] [--config FILE]
+  source-affinity explain [--state PATH... | --kubeconfig FILE] [--config FILE]
+                          (--pod NAMESPACE/NAME | --pod-file FILE) [--nodes a,b,c] [-o table|json]
   source-affinity check-config FILE
 
 serve         Serve the kube-scheduler extender (POST /filter, POST /prioritize, GET /healthz, GET /readyz,
               GET /metrics). --state: files or directories of Kubernetes objects (YAML or JSON), repeatable;
-              no API server is used. Environment: SOURCE_AFFINITY_LISTEN, SOURCE_AFFINITY_LOG_LEVEL
-              (flags win over the environment, which wins over the config file). SIGTERM: graceful stop.
-explain       Evaluate one pod against the nodes of the state and print per node: fits, reasons, score.
+              no API server is used. Without --state: live mode, watching the cluster named by
+              --kubeconfig FILE, else KUBECONFIG, else the in-cluster service account, else ~/.kube/config.
+              Environment: SOURCE_AFFINITY_LISTEN, SOURCE_AFFINITY_LOG_LEVEL (flags win over the
+              environment, which wins over the config file). SIGTERM: graceful stop.
+explain       Evaluate one pod against the nodes of the state (or of the live cluster, without --state)
+              and print per node: fits, reasons, score.
 check-config  Validate a configuration file and report every error.
 `;
 
@@ -62,7 +75,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       io.err(`source-affinity: ${(err as Error).message}\n\n${USAGE}`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof StateError) {
+    if (err instanceof ConfigError || err instanceof StateError || err instanceof LiveError) {
       io.err(`source-affinity: ${err.message}\n`);
       return 1;
     }
@@ -114,27 +127,46 @@ async function serve(args: readonly string[], io: Io): Promise<number> {
     options: {
       listen: { type: 'string' },
       state: { type: 'string', multiple: true },
+      kubeconfig: { type: 'string' },
       config: { type: 'string' },
     },
     strict: true,
   });
   const config = configFrom(values.config, { listen: values.listen });
   const statePaths = values.state ?? [];
-  if (statePaths.length === 0) {
-    io.err(
-      'source-affinity: serve needs --state PATH (live cluster mode is not available in this build); ' +
-        'see README "Quick start"\n',
-    );
-    return 2;
+  if (statePaths.length > 0 && values.kubeconfig !== undefined) {
+    throw new UsageError('--state and --kubeconfig exclude each other (--state uses no API server)');
   }
   const logger = createLogger(config.logLevel);
   const tls = tlsFiles(config);
-  const { store, report } = loadState(statePaths);
-  logger.info({ paths: statePaths, objects: report.loaded, ignored: report.ignored.length }, 'loaded cluster state');
-  for (const ignored of report.ignored)
-    logger.debug({ object: ignored }, 'ignored object of a kind the engine does not use');
-  const metrics = createMetrics({ version: packageVersion() });
-  const app = createApp({ store, config, logger, observer: metrics.observer });
+  let store: ClusterStore;
+  let live: LiveStore | undefined;
+  if (statePaths.length === 0) {
+    const kubeConfig = loadKubeConfig(values.kubeconfig);
+    live = createLiveStore({ kubeConfig, logger });
+    await live.start();
+    logger.info({ server: kubeConfig.getCurrentCluster()?.server }, 'live mode: watching the cluster');
+    store = live;
+  } else {
+    const loaded = loadState(statePaths);
+    store = loaded.store;
+    const { report } = loaded;
+    logger.info({ paths: statePaths, objects: report.loaded, ignored: report.ignored.length }, 'loaded cluster state');
+    for (const ignored of report.ignored)
+      logger.debug({ object: ignored }, 'ignored object of a kind the engine does not use');
+  }
+  const liveStore = live;
+  const metrics = createMetrics({
+    version: packageVersion(),
+    ...(liveStore ? { cacheStats: () => cacheStats(liveStore.syncState()) } : {}),
+  });
+  const app = createApp({
+    store,
+    config,
+    logger,
+    observer: metrics.observer,
+    ...(liveStore ? { readiness: () => liveStore.readiness() } : {}),
+  });
   const serveMetrics = metricsListener(metrics);
   const health: RequestListener = (req, res) =>
     (req.url ?? '').split('?')[0] === '/metrics' ? serveMetrics(req, res) : app(req, res);
@@ -158,6 +190,7 @@ async function serve(args: readonly string[], io: Io): Promise<number> {
     });
   } catch (err) {
     // Unusable TLS files, address in use: say so plainly and exit before serving anything.
+    await live?.stop();
     io.err(`source-affinity: cannot serve: ${(err as Error).message}\n`);
     return 1;
   }
@@ -177,9 +210,31 @@ async function serve(args: readonly string[], io: Io): Promise<number> {
   // Readiness fails at once; in-flight calls finish; idle keep-alive connections close.
   logger.info({ signal }, 'shutting down');
   const { forced } = await listeners.shutdown({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
+  await live?.stop();
   logger.info({ forced }, 'stopped');
   return 0;
 }
+
+/**
+ * The live store's sync state as the cache gauges take it: resources whose API is installed; a
+ * resource with an open watch is current now, one without is as old as its last sync.
+ */
+function cacheStats(states: readonly ResourceSyncState[], now = Date.now()): CacheStat[] {
+  return states
+    .filter((s) => s.installed === true)
+    .map((s) => {
+      const last = s.watching ? now : s.lastSyncTime;
+      return {
+        resource: s.resource,
+        objects: s.objects,
+        synced: s.synced && s.watching,
+        ...(last === undefined ? {} : { lastSyncSeconds: last / 1000 }),
+      };
+    });
+}
+
+/** How long `explain` in live mode waits for the caches before giving up. */
+const EXPLAIN_SYNC_TIMEOUT_MS = 60_000;
 
 function parsePodRef(ref: string): { namespace: string; name: string } {
   const m = /^([^/]+)\/([^/]+)$/.exec(ref);
@@ -204,6 +259,7 @@ async function explain(args: readonly string[], io: Io): Promise<number> {
     args: [...args],
     options: {
       state: { type: 'string', multiple: true },
+      kubeconfig: { type: 'string' },
       config: { type: 'string' },
       pod: { type: 'string' },
       'pod-file': { type: 'string' },
@@ -217,14 +273,16 @@ async function explain(args: readonly string[], io: Io): Promise<number> {
     throw new UsageError('explain needs exactly one of --pod NAMESPACE/NAME or --pod-file FILE');
   }
   const statePaths = values.state ?? [];
-  if (statePaths.length === 0)
-    throw new UsageError('explain needs --state PATH (live cluster mode is not available in this build)');
+  if (statePaths.length > 0 && values.kubeconfig !== undefined) {
+    throw new UsageError('--state and --kubeconfig exclude each other (--state uses no API server)');
+  }
   const config = configFrom(values.config, {});
+  const podRef = values.pod === undefined ? undefined : parsePodRef(values.pod);
+  if (statePaths.length === 0) return await explainLive(values, podRef, config, io);
   const { store } = loadState(statePaths);
   let pod: Pod;
-  if (values.pod !== undefined) {
-    const ref = parsePodRef(values.pod);
-    const found = store.getPod(ref.namespace, ref.name);
+  if (podRef !== undefined) {
+    const found = store.getPod(podRef.namespace, podRef.name);
     if (!found) {
       io.err(`source-affinity: pod "${values.pod}" is not in the state (${statePaths.join(', ')})\n`);
       return 1;
@@ -233,13 +291,55 @@ async function explain(args: readonly string[], io: Io): Promise<number> {
   } else {
     pod = readPodFile(values['pod-file'] as string);
   }
-  const nodeNames = values.nodes
+  const result = await explainPod(pod, store, config, nodeList(values.nodes));
+  io.out(values.output === 'json' ? `${JSON.stringify(result)}\n` : formatTable(result));
+  return 0;
+}
+
+function nodeList(flag: string | undefined): string[] | undefined {
+  return flag
     ?.split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  const result = await explainPod(pod, store, config, nodeNames);
-  io.out(values.output === 'json' ? `${JSON.stringify(result)}\n` : formatTable(result));
-  return 0;
+}
+
+/**
+ * `explain` against the live cluster: syncs the same caches `serve` uses (logging warnings to
+ * stderr), reads the pod from the API server, explains it, stops. Does I/O.
+ */
+async function explainLive(
+  values: {
+    kubeconfig?: string | undefined;
+    nodes?: string | undefined;
+    output?: string | undefined;
+    'pod-file'?: string | undefined;
+  },
+  podRef: { namespace: string; name: string } | undefined,
+  config: Config,
+  io: Io,
+): Promise<number> {
+  const kubeConfig = loadKubeConfig(values.kubeconfig);
+  const store = createLiveStore({ kubeConfig, logger: createLogger('warn', process.stderr) });
+  try {
+    await store.start();
+    await waitForReady(store, EXPLAIN_SYNC_TIMEOUT_MS);
+    let pod: Pod;
+    if (podRef !== undefined) {
+      const found = await readPod(kubeConfig, podRef.namespace, podRef.name);
+      if (!found) {
+        io.err(`source-affinity: pod "${podRef.namespace}/${podRef.name}" does not exist in the cluster\n`);
+        return 1;
+      }
+      pod = found;
+    } else {
+      pod = readPodFile(values['pod-file'] as string);
+    }
+    const result = await explainPod(pod, store, config, nodeList(values.nodes));
+    io.out(values.output === 'json' ? `${JSON.stringify(result)}\n` : formatTable(result));
+    return 0;
+  } finally {
+    await store.stop();
+  }
 }
 
 async function checkConfig(args: readonly string[], io: Io): Promise<number> {

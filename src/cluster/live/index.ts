@@ -17,8 +17,9 @@ import type {
   VolumeSnapshotContent,
 } from '../types.js';
 import { IndexedCache } from './cache.js';
-import { getJson, statusMessage } from './http.js';
+import { type ApiResponse, getJson, statusMessage } from './http.js';
 import { Informer } from './informer.js';
+import { LiveError } from './kubeconfig.js';
 import { ReadThrough, type ReadThroughSource } from './readthrough.js';
 import {
   apiTitle,
@@ -36,7 +37,7 @@ import {
 } from './resources.js';
 import { Backoff, type BackoffSettings, type Clock, DEFAULT_BACKOFF, systemClock } from './timing.js';
 
-export { type KubeConfigSources, loadKubeConfig } from './kubeconfig.js';
+export { type KubeConfigSources, LiveError, loadKubeConfig } from './kubeconfig.js';
 export { type BackoffSettings, type Clock, DEFAULT_BACKOFF, systemClock } from './timing.js';
 
 export interface LiveStoreOptions {
@@ -394,4 +395,47 @@ class LiveClusterStore implements LiveStore {
       }
     }
   }
+}
+
+/**
+ * Resolves once `store` is ready; rejects (`LiveError`) after `timeoutMs` with the readiness detail (what has not
+ * synced). Polls every 50 ms; does no I/O itself.
+ */
+export async function waitForReady(store: Pick<LiveStore, 'readiness'>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const readiness = store.readiness();
+    if (readiness.ready) return;
+    if (Date.now() >= deadline) {
+      throw new LiveError(
+        `the cluster caches did not sync within ${timeoutMs} ms: ${JSON.stringify(readiness.detail)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Reads one Pod from the API server (live mode keeps no pod cache): the pod, or undefined when it
+ * does not exist. Throws a `LiveError` with the API server's message on any other answer. Does I/O.
+ */
+export async function readPod(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  name: string,
+  timeoutMs = 10_000,
+): Promise<Pod | undefined> {
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`;
+  let response: ApiResponse;
+  try {
+    response = await getJson(kubeConfig, path, { timeoutMs });
+  } catch (err) {
+    throw new LiveError(err instanceof Error ? err.message : String(err));
+  }
+  if (response.status === 404) return undefined;
+  if (response.status !== 200) throw new LiveError(`GET ${path}: ${statusMessage(response)}`);
+  const body = response.body;
+  if (typeof body !== 'object' || body === null) throw new LiveError(`GET ${path}: not an object`);
+  // A Pod as the API server sends it; the engine's guards check each field it reads.
+  return body as Pod;
 }

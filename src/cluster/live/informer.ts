@@ -157,6 +157,7 @@ export class Informer {
       if (continueToken !== '') query.continue = continueToken;
       const response = await getJson(this.#deps.kubeConfig, resourcePath(this.resource), {
         timeoutMs: this.#deps.listTimeoutMs,
+        signal: run.signal,
         query,
       });
       if (response.status !== 200) throw new ApiError(`list: ${statusMessage(response)}`, response.status);
@@ -206,6 +207,9 @@ export class Informer {
 /** One start..stop of an informer: cancels its pending timers and refuses new watches once stopped. */
 class Run {
   stopped = false;
+  readonly #abort = new AbortController();
+  /** Aborted by `stop()`: cancels a list in flight. */
+  readonly signal = this.#abort.signal;
   listWatch: ListWatch<KubernetesObject> | undefined;
   #timer: unknown;
   readonly #sleepers = new Set<() => void>();
@@ -235,6 +239,7 @@ class Run {
 
   stop(clock: Clock): void {
     this.stopped = true;
+    this.#abort.abort();
     if (this.#timer !== undefined) clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     for (const wake of [...this.#sleepers]) wake();
@@ -293,7 +298,9 @@ class PruningWatch extends Watch {
     };
     try {
       const inner = await super.watch(path, { ...queryParams, allowWatchBookmarks: true }, onEvent, onDone);
-      if (!ended) this.#hooks.connected();
+      // Stopped while connecting: the ListWatch had no handle to abort yet, so close it here.
+      if (this.#run.stopped) inner.abort();
+      else if (!ended) this.#hooks.connected();
       return inner;
     } catch (err) {
       // `Watch.watch` only throws before connecting (e.g. no current cluster); report it the way

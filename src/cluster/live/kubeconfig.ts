@@ -8,6 +8,14 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 
+/** Live mode cannot start or answer: no credentials, caches not synced, an object unreadable. The CLI prints the message. */
+export class LiveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LiveError';
+  }
+}
+
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /** Where to look; defaults are the process's environment, home directory and the service-account mount. */
@@ -22,6 +30,15 @@ export interface KubeConfigSources {
  * when a file cannot be parsed, or when the result has no current cluster.
  */
 export function loadKubeConfig(path?: string, sources: KubeConfigSources = {}): KubeConfig {
+  try {
+    return load(path, sources);
+  } catch (err) {
+    if (err instanceof LiveError) throw err;
+    throw new LiveError(`cannot load kubeconfig: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function load(path: string | undefined, sources: KubeConfigSources): KubeConfig {
   const env = sources.env ?? process.env;
   const kc = new KubeConfig();
   let origin: string;
@@ -50,11 +67,11 @@ export function loadKubeConfig(path?: string, sources: KubeConfigSources = {}): 
     kc.loadFromFile(home);
     origin = home;
   } else {
-    throw new Error(
+    throw new LiveError(
       `no Kubernetes credentials: pass --kubeconfig FILE, set KUBECONFIG, run in a pod with a service account, or create ${home}`,
     );
   }
   if (kc.getCurrentCluster() === null)
-    throw new Error(`kubeconfig from ${origin} has no current context with a cluster`);
+    throw new LiveError(`kubeconfig from ${origin} has no current context with a cluster`);
   return kc;
 }
