@@ -2,7 +2,7 @@
  * The static cluster state (`--state PATH`): Kubernetes objects read from YAML/JSON files, served
  * through the same read-only `ClusterStore` interface as the live caches.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { ClusterStore } from './store.js';
@@ -200,20 +200,41 @@ export function parseStateText(file: string, text: string): unknown[] {
   return out;
 }
 
-function stateFiles(path: string): string[] {
-  let st: ReturnType<typeof statSync>;
+const STATE_FILE = /\.(ya?ml|json)$/;
+
+/** Runs a file-system call on `path`, turning its error into a StateError that names the path. */
+function readable<T>(path: string, read: () => T): T {
   try {
-    st = statSync(path);
+    return read();
   } catch (err) {
     throw new StateError(`${path}: cannot read: ${(err as Error).message}`);
   }
-  if (!st.isDirectory()) return [path];
-  return readdirSync(path)
+}
+
+/**
+ * The state files under `path`: the path itself if it is a file, else the .yaml/.yml/.json files
+ * under it, recursively, in name order. A directory reached again through a symlink (a loop, or a
+ * second link to it) is read once; an entry that cannot be read fails the load only if it could be
+ * a state file.
+ */
+function stateFiles(path: string, visited = new Set<string>()): string[] {
+  if (!readable(path, () => statSync(path)).isDirectory()) return [path];
+  const real = readable(path, () => realpathSync(path));
+  if (visited.has(real)) return [];
+  visited.add(real);
+  return readable(path, () => readdirSync(path))
     .sort()
     .flatMap((entry) => {
       const full = join(path, entry);
-      if (statSync(full).isDirectory()) return stateFiles(full);
-      return /\.(ya?ml|json)$/.test(entry) ? [full] : [];
+      let st: ReturnType<typeof statSync>;
+      try {
+        st = statSync(full);
+      } catch (err) {
+        if (!STATE_FILE.test(entry)) return [];
+        throw new StateError(`${full}: cannot read: ${(err as Error).message}`);
+      }
+      if (st.isDirectory()) return stateFiles(full, visited);
+      return STATE_FILE.test(entry) ? [full] : [];
     });
 }
 

@@ -2,7 +2,7 @@
  * The static state (`--state PATH`): parsing files as `kubectl get -o yaml|json` writes them,
  * loading files and directories into the store, and what the store answers.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
@@ -275,6 +275,27 @@ describe('static state', () => {
       expect(stateErrorOf(() => loadState([dir])).slice(0, `${dir}/sub/b.yaml:3: invalid YAML`.length)).to.equal(
         `${dir}/sub/b.yaml:3: invalid YAML`,
       );
+    });
+
+    it('a dangling symlink that could be a state file fails the load, naming it', () => {
+      const dir = tree({ 'a.yaml': yamlDocs(node('n1', 'a')) });
+      symlinkSync(join(dir, 'gone.yaml'), join(dir, 'b.yaml'));
+      expect(stateErrorOf(() => loadState([dir]))).to.equal(
+        `${dir}/b.yaml: cannot read: ENOENT: no such file or directory, stat '${dir}/b.yaml'`,
+      );
+    });
+
+    it('a dangling symlink that is not a state file is passed over like any other file', () => {
+      const dir = tree({ 'a.yaml': yamlDocs(node('n1', 'a')) });
+      symlinkSync(join(dir, 'gone.md'), join(dir, 'NOTES.md'));
+      expect(nodes(loadState([dir]).store)).to.deep.equal(['n1@a']);
+    });
+
+    it('a directory symlink loop is read once', () => {
+      const dir = tree({ 'a.yaml': yamlDocs(node('n1', 'a')), 'sub/b.yaml': yamlDocs(node('n2', 'sub/b')) });
+      symlinkSync(dir, join(dir, 'sub', 'up'));
+      const { store, report } = loadState([dir]);
+      expect({ nodes: nodes(store), loaded: report.loaded }).to.deep.equal({ nodes: ['n1@a', 'n2@sub/b'], loaded: 2 });
     });
 
     it('a path that does not exist', () => {
