@@ -78,19 +78,6 @@ describe('check-config (child process)', () => {
       },
     },
     {
-      name: 'a YAML syntax error gives line and column',
-      args: [syntax],
-      want: {
-        status: 1,
-        stdout: '',
-        stderr: [
-          `source-affinity: ${syntax}: invalid configuration:`,
-          '  - line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ] at line 3, column 1:',
-          '',
-        ].join('\n'),
-      },
-    },
-    {
       name: 'an unreadable file',
       args: [missing],
       want: {
@@ -106,6 +93,17 @@ describe('check-config (child process)', () => {
       expect(r).to.deep.equal(tc.want);
     });
   }
+
+  it('a YAML syntax error gives line and column', async () => {
+    const r = await runCli(['check-config', syntax]);
+    // The parser's own words follow "column 1: "; the lines up to there are this project's.
+    const lines = r.stderr.split('\n').map((l) => l.replace(/(column 1: ).*$/, '$1'));
+    expect({ status: r.status, stdout: r.stdout, lines }).to.deep.equal({
+      status: 1,
+      stdout: '',
+      lines: [`source-affinity: ${syntax}: invalid configuration:`, '  - line 3, column 1: ', ''],
+    });
+  });
 
   it('more than one file is a usage error', async () => {
     const r = await runCli(['check-config', valid, empty]);
