@@ -61,6 +61,7 @@ function load(path: string | undefined, sources: KubeConfigSources): KubeConfig 
     env.KUBERNETES_SERVICE_PORT !== undefined &&
     existsSync(sources.serviceAccountTokenPath ?? SERVICE_ACCOUNT_TOKEN)
   ) {
+    // The client's loader reads the same two variables from process.env, plus the CA and token files.
     kc.loadFromCluster();
     origin = 'in-cluster service account';
   } else if (existsSync(home)) {
