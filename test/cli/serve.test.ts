@@ -216,6 +216,32 @@ describe('serve lifecycle (child process)', () => {
     }
   });
 
+  it('takes bodyLimit from --config: a larger body gets 413 with a JSON error, a smaller one an answer', async () => {
+    const files = scratch();
+    try {
+      const config = files.file('small-bodies.yaml', 'bodyLimit: 2Ki\n');
+      const server = await startServe(['--state', DEMO_STATE, '--config', config, '--listen', '127.0.0.1:0']);
+      // 1295 bytes (NodeNames) and 8909 bytes (six full Nodes).
+      const [small, large] = await Promise.all([
+        http(`${server.url}/filter`, 'POST', demoRequest('filter-db-clone.json')),
+        http(`${server.url}/filter`, 'POST', demoRequest('filter-db-clone-nodes.json')),
+      ]);
+      expect({
+        small: { status: small.status, passing: (JSON.parse(small.body) as { NodeNames: unknown }).NodeNames },
+        large: { status: large.status, contentType: large.contentType, body: JSON.parse(large.body) },
+      }).to.deep.equal({
+        small: { status: 200, passing: ['node-a1', 'node-a2'] },
+        large: {
+          status: 413,
+          contentType: 'application/json; charset=utf-8',
+          body: { error: 'request body larger than bodyLimit (2048 bytes)' },
+        },
+      });
+    } finally {
+      files.cleanup();
+    }
+  });
+
   interface Case {
     readonly name: string;
     readonly args: readonly string[];
