@@ -19,6 +19,7 @@ import {
   encodeFilterNames,
   encodeFilterNodes,
   encodePriorities,
+  encodeReason,
   FailedNodesJson,
 } from './encode.js';
 
@@ -85,7 +86,7 @@ function failedMask(checks: readonly Check[], node: NodeView): number {
 
 interface Rejection {
   readonly reasons: readonly Reason[];
-  /** The reasons' messages joined with `; `, as a JSON string literal. */
+  /** The reasons' messages joined with `; `, as a JSON string literal (see `encodeReason`). */
   readonly json: string;
   count: number;
 }
@@ -144,7 +145,7 @@ class Rejections {
   }
 
   #rejection(reasons: readonly Reason[]): Rejection {
-    return { reasons, json: JSON.stringify(reasons.map((x) => x.message).join('; ')), count: 0 };
+    return { reasons, json: encodeReason(reasons.map((x) => x.message).join('; ')), count: 0 };
   }
 
   #add(name: string, r: Rejection): void {

@@ -1,39 +1,52 @@
 /**
  * Encoding of extender replies. Node objects are echoed as received (their bytes are copied from
- * the request, never re-encoded from a model), and keys are PascalCase like the Go structs. The
- * per-node parts are built by string concatenation of pre-encoded pieces: a filter reply carries a
- * reason for every rejected node, and thousands of nodes share a handful of distinct reasons.
+ * the request, never re-encoded from a model), and keys are PascalCase like the Go structs.
+ *
+ * Replies are built from ASCII-only pieces joined once (non-ASCII characters are written as
+ * `\uXXXX` escapes, which Go decodes alike): a one-byte string is flat after one `join` and is its
+ * own UTF-8, so writing it to the socket is a copy. A filter reply carries a reason for every
+ * rejected node and thousands of nodes share a handful of distinct reasons, so each distinct
+ * reason is encoded once (`encodeReason`) and repeated.
  */
 import type { CandidateNode } from './decode.js';
 import type { FailedNodesMap, HostPriority } from './wire.js';
 
-/** Printable ASCII other than `"` and `\\`: a string of these needs no escaping (anything else goes through JSON.stringify). */
+/** Printable ASCII other than `"` and `\`: a string of these is its own JSON string literal body. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const NON_ASCII = /[\u007f-\uffff]/g;
 
-/** `s` as a JSON string literal; node names (DNS subdomains) take the fast way. */
-export function jsonString(s: string): string {
-  return PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
+/** `s` as a JSON string literal in ASCII (node names, DNS subdomains, take the fast way). */
+export function asciiJson(s: string): string {
+  if (PLAIN.test(s)) return `"${s}"`;
+  return JSON.stringify(s).replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
- * A FailedNodesMap being built: `add(name, reasonJson)` with the reason already encoded as a JSON
- * string literal (encode each distinct reason once, see `jsonString`).
+ * A reason message as an ASCII JSON string literal, to be repeated in a reply's entries. (Node
+ * names go through JSON.stringify: they are ASCII in any valid object, and it is faster.)
  */
-export class FailedNodesJson {
-  #json = '';
-  #count = 0;
+export function encodeReason(message: string): string {
+  // Round-trip through latin1 so that V8 holds it as a one-byte string: `asciiJson` of a message
+  // with an ellipsis is built from two-byte pieces, and joining thousands of copies of a two-byte
+  // string (then transcoding it for the socket) costs several times more.
+  return Buffer.from(asciiJson(message), 'latin1').toString('latin1');
+}
 
-  add(name: string, reasonJson: string): void {
-    this.#json += `${this.#count === 0 ? '' : ','}${jsonString(name)}:${reasonJson}`;
-    this.#count++;
+/** A FailedNodesMap being built: node name → pre-encoded reason (see `encodeReason`). */
+export class FailedNodesJson {
+  // Pieces joined once at the end, without building a string per entry.
+  readonly #parts: string[] = [];
+
+  add(name: string, reason: string): void {
+    this.#parts.push(this.#parts.length === 0 ? '' : ',', JSON.stringify(name), ':', reason);
   }
 
   get count(): number {
-    return this.#count;
+    return this.#parts.length / 4;
   }
 
   toString(): string {
-    return `{${this.#json}}`;
+    return `{${this.#parts.join('')}}`;
   }
 }
 
@@ -41,22 +54,19 @@ function failedJson(failed: FailedNodesMap | FailedNodesJson): string {
   return failed instanceof FailedNodesJson ? failed.toString() : JSON.stringify(failed);
 }
 
-const NODES_HEAD = Buffer.from('{"Nodes":{"metadata":{},"items":[');
-const COMMA = Buffer.from(',');
-
 /** Filter reply for `Nodes` mode: the passing nodes' original bytes, rejections in FailedAndUnresolvableNodes. */
 export function encodeFilterNodes(passing: readonly CandidateNode[], failed: FailedNodesMap | FailedNodesJson): Buffer {
-  const parts: Buffer[] = [NODES_HEAD];
+  const parts: Buffer[] = [Buffer.from('{"Nodes":{"metadata":{},"items":[')];
   passing.forEach((n, i) => {
     if (i > 0) parts.push(COMMA);
     parts.push(n.bytes());
   });
-  parts.push(
-    Buffer.from(`]},"NodeNames":null,"FailedNodes":{},"FailedAndUnresolvableNodes":${failedJson(failed)},"Error":""}`),
-  );
+  const tail = `]},"NodeNames":null,"FailedNodes":{},"FailedAndUnresolvableNodes":${failedJson(failed)},"Error":""}`;
+  parts.push(Buffer.from(tail, 'latin1'));
   return Buffer.concat(parts);
 }
 
+const COMMA = Buffer.from(',');
 const ALL_NODES_HEAD = Buffer.from('{"Nodes":');
 const ALL_NODES_TAIL = Buffer.from(',"NodeNames":null,"FailedNodes":{},"FailedAndUnresolvableNodes":{},"Error":""}');
 
@@ -71,13 +81,7 @@ export function encodeFilterAllNodes(nodeList: string | Buffer): Buffer {
 
 /** Filter reply for `NodeNames` mode. */
 export function encodeFilterNames(passing: readonly string[], failed: FailedNodesMap | FailedNodesJson): string {
-  return `{"Nodes":null,"NodeNames":${encodeNames(passing)},"FailedNodes":{},"FailedAndUnresolvableNodes":${failedJson(failed)},"Error":""}`;
-}
-
-function encodeNames(names: readonly string[]): string {
-  let out = '';
-  for (let i = 0; i < names.length; i++) out += `${i === 0 ? '' : ','}${jsonString(names[i] as string)}`;
-  return `[${out}]`;
+  return `{"Nodes":null,"NodeNames":${JSON.stringify(passing)},"FailedNodes":{},"FailedAndUnresolvableNodes":${failedJson(failed)},"Error":""}`;
 }
 
 /** Filter reply when the extender cannot decide: kube-scheduler fails this attempt and retries the pod. */
@@ -93,10 +97,5 @@ export function encodeFilterError(message: string): string {
 
 /** Prioritize reply: a HostPriorityList with integer scores. */
 export function encodePriorities(priorities: readonly HostPriority[]): string {
-  let out = '';
-  for (let i = 0; i < priorities.length; i++) {
-    const p = priorities[i] as HostPriority;
-    out += `${i === 0 ? '' : ','}{"Host":${jsonString(p.Host)},"Score":${p.Score}}`;
-  }
-  return `[${out}]`;
+  return `[${priorities.map((p) => `{"Host":${asciiJson(p.Host)},"Score":${p.Score}}`).join(',')}]`;
 }

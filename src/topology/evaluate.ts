@@ -62,11 +62,15 @@ function hasAny(labels: Labels, keys: readonly string[], set: ReadonlySet<string
 
 /** Closeness of one node to one source location (see CLOSENESS). */
 export function closeness(loc: SourceLocation, labels: Labels): number {
-  if (hasAny(labels, [HOSTNAME], loc.hostnames)) return CLOSENESS.node;
-  if (hasAny(labels, [ZONE, BETA_ZONE], loc.zones)) return CLOSENESS.zone;
-  if (hasAny(labels, [REGION, BETA_REGION], loc.regions)) return CLOSENESS.region;
+  if (hasAny(labels, HOSTNAME_KEYS, loc.hostnames)) return CLOSENESS.node;
+  if (hasAny(labels, ZONE_KEYS, loc.zones)) return CLOSENESS.zone;
+  if (hasAny(labels, REGION_KEYS, loc.regions)) return CLOSENESS.region;
   return CLOSENESS.elsewhere;
 }
+
+const HOSTNAME_KEYS = [HOSTNAME];
+const ZONE_KEYS = [ZONE, BETA_ZONE];
+const REGION_KEYS = [REGION, BETA_REGION];
 
 /** The node's score 0–10: mean closeness over source locations, rounded half up; 0 when none. */
 export function scoreNode(facts: PodFacts, node: NodeView): number {

@@ -43,6 +43,22 @@ export interface NodeView {
  * when the source says nothing about the key.
  */
 export function allowedValues(src: SourceTopology, key: string): ReadonlySet<string> | undefined {
+  // Asked once per candidate node under keyed scopes: computed once per source and key.
+  let memo = allowedMemo.get(src);
+  if (memo === undefined) {
+    memo = new Map();
+    allowedMemo.set(src, memo);
+  }
+  if (memo.has(key)) return memo.get(key);
+  const out = computeAllowedValues(src, key);
+  memo.set(key, out);
+  return out;
+}
+
+/** Memo of `allowedValues`, per source object (sources are built per request and never change). */
+const allowedMemo = new WeakMap<SourceTopology, Map<string, ReadonlySet<string> | undefined>>();
+
+function computeAllowedValues(src: SourceTopology, key: string): ReadonlySet<string> | undefined {
   let out: Set<string> | undefined;
   const add = (values: Iterable<string> | undefined) => {
     if (values === undefined) return;
