@@ -147,7 +147,7 @@ describe('explain -o json', () => {
         nodes: STATE_ORDER.map((n) =>
           n.startsWith('node-a')
             ? fits(n, ZONE_A_SCORES[n])
-            : rejected(n, ZONE_A_SCORES[n] ?? -1, ReasonCode.CloneSourceTopology, CLONE_DB_MESSAGE),
+            : rejected(n, ZONE_A_SCORES[n], ReasonCode.CloneSourceTopology, CLONE_DB_MESSAGE),
         ),
       },
     },

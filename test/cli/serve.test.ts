@@ -14,7 +14,14 @@ import {
   scratch,
   startServe,
 } from './support/cli.js';
-import { CLONE_CACHE_MESSAGE, CLONE_DB_MESSAGE, REQUEST_ORDER, ZONE_A_SCORES } from './support/demo.js';
+import {
+  CLONE_CACHE_MESSAGE,
+  CLONE_DB_MESSAGE,
+  type DemoNode,
+  NO_SCORES,
+  REQUEST_ORDER,
+  ZONE_A_SCORES,
+} from './support/demo.js';
 
 interface NodeObject {
   readonly metadata: { readonly name: string };
@@ -26,9 +33,9 @@ function requestNodes(file: string, names: readonly string[]): NodeObject[] {
   return body.Nodes.items.filter((n) => names.includes(n.metadata.name));
 }
 
-const scores = (table: Readonly<Record<string, number>>) =>
-  REQUEST_ORDER.map((Host) => ({ Host, Score: table[Host] ?? Number.NaN }));
-const zeros = Object.fromEntries(REQUEST_ORDER.map((n) => [n, 0]));
+/** The prioritize reply for a score table: a HostPriorityList in request order. */
+const scores = (table: Readonly<Record<DemoNode, number>>) =>
+  REQUEST_ORDER.map((Host) => ({ Host, Score: table[Host] }));
 
 describe('serve on the demo state (child process, loopback HTTP)', () => {
   let server: Server;
@@ -133,7 +140,7 @@ describe('serve on the demo state (child process, loopback HTTP)', () => {
       name: 'prioritize: a source located only by a driver-specific key scores every node 0',
       verb: 'prioritize',
       request: 'prioritize-cache-warm.json',
-      want: scores(zeros),
+      want: scores(NO_SCORES),
     },
     {
       name: 'filter: a pod without claims passes every node',
@@ -145,7 +152,7 @@ describe('serve on the demo state (child process, loopback HTTP)', () => {
       name: 'prioritize: a pod without claims scores every node 0',
       verb: 'prioritize',
       request: 'filter-web.json',
-      want: scores(zeros),
+      want: scores(NO_SCORES),
     },
   ];
   for (const tc of cases) {

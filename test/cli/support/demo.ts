@@ -26,12 +26,24 @@ export const CLONE_DB_MESSAGE =
 export const CLONE_CACHE_MESSAGE =
   'clone pvc "demo/cache-clone" needs a node in the topology of source pv "pv-cache": topology.topolvm.io/node in [node-b1]';
 
+export type DemoNode = (typeof STATE_ORDER)[number];
+
 /** Closeness to a source in zone-a of region-1 (same zone 6, same region 3). */
-export const ZONE_A_SCORES: Readonly<Record<string, number>> = {
+export const ZONE_A_SCORES: Readonly<Record<DemoNode, number>> = {
   'node-a1': 6,
   'node-a2': 6,
   'node-b1': 3,
   'node-b2': 3,
   'node-c1': 3,
   'node-c2': 3,
+};
+
+/** No source location known (or no claims): every node 0. */
+export const NO_SCORES: Readonly<Record<DemoNode, number>> = {
+  'node-a1': 0,
+  'node-a2': 0,
+  'node-b1': 0,
+  'node-b2': 0,
+  'node-c1': 0,
+  'node-c2': 0,
 };
