@@ -95,7 +95,12 @@ const schema = {
     },
     drivers: {
       type: 'object',
-      propertyNames: { pattern: '^(default|\\*\\.[A-Za-z0-9][-A-Za-z0-9_.]*|[A-Za-z0-9][-A-Za-z0-9_.]*)$' },
+      // Provisioner names are CSI driver names (`ebs.csi.aws.com`) or, for in-tree and external
+      // provisioners, may carry one `/` (`kubernetes.io/aws-ebs`, `rancher.io/local-path`).
+      propertyNames: {
+        pattern:
+          '^(default|\\*\\.[A-Za-z0-9][-A-Za-z0-9_.]*|[A-Za-z0-9][-A-Za-z0-9_.]*(/[A-Za-z0-9][-A-Za-z0-9_.]*)?)$',
+      },
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
@@ -107,6 +112,9 @@ const schema = {
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validateShape = ajv.compile(schema);
+
+/** A JSON pointer segment for a key (which may hold `/`, as provisioner names do). */
+const pointerSegment = (key: string | number) => String(key).replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** `drivers["ebs.csi.aws.com"].restore`-style path from a JSON pointer. */
 function displayPath(pointer: string): string {
@@ -149,10 +157,12 @@ function shapeErrors(errors: readonly ErrorObject[]): string[] {
       out.add(`${displayPath(e.instancePath)}: must be one of ${allowed.join(', ')}`);
     } else if (e.keyword === 'additionalProperties') {
       const extra = String((e.params as { additionalProperty?: unknown }).additionalProperty);
-      out.add(`${displayPath(`${e.instancePath}/${extra}`)}: unknown key`);
+      out.add(`${displayPath(`${e.instancePath}/${pointerSegment(extra)}`)}: unknown key`);
     } else if (e.keyword === 'propertyNames') {
       const name = String((e.params as { propertyName?: unknown }).propertyName);
-      out.add(`${displayPath(`${e.instancePath}/${name}`)}: not a driver name, "*.suffix" pattern or "default"`);
+      out.add(
+        `${displayPath(`${e.instancePath}/${pointerSegment(name)}`)}: not a driver name, "*.suffix" pattern or "default"`,
+      );
     } else if (e.keyword === 'pattern') {
       out.add(`${displayPath(e.instancePath)}: must be HOST:PORT`);
     } else {
@@ -185,7 +195,7 @@ export function validateConfigDocument(doc: unknown): string[] {
         if (!Array.isArray(scope)) continue;
         scope.forEach((key, i) => {
           const err = typeof key === 'string' ? labelKeyError(key) : undefined;
-          if (err) errors.push(`${displayPath(`/drivers/${name}/${field}/${i}`)}: ${err}`);
+          if (err) errors.push(`${displayPath(`/drivers/${pointerSegment(name)}/${field}/${i}`)}: ${err}`);
         });
       }
     }

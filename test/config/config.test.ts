@@ -326,6 +326,27 @@ describe('config', () => {
         ],
       },
       {
+        name: 'driver names: provisioners with a prefix (in-tree and external provisioners)',
+        doc: { drivers: { 'kubernetes.io/aws-ebs': { restore: 'any' }, 'rancher.io/local-path': { clone: 'source' } } },
+        want: [],
+      },
+      {
+        name: 'errors under a provisioner name with a "/" keep the name whole',
+        doc: { drivers: { 'kubernetes.io/aws-ebs': { restore: ['Bad Key'], snapshot: 'any' } } },
+        want: [
+          'drivers["kubernetes.io/aws-ebs"].snapshot: unknown key',
+          "drivers[\"kubernetes.io/aws-ebs\"].restore[0]: invalid label key \"Bad Key\": name part must consist of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric",
+        ],
+      },
+      {
+        name: 'driver names: at most one "/"',
+        doc: { drivers: { 'a/b/c': { clone: 'any' }, '/x': { clone: 'any' } } },
+        want: [
+          'drivers["a/b/c"]: not a driver name, "*.suffix" pattern or "default"',
+          'drivers["/x"]: not a driver name, "*.suffix" pattern or "default"',
+        ],
+      },
+      {
         name: 'driver names: patterns need a suffix after "*."',
         doc: { drivers: { '*': { clone: 'any' }, '*.': { clone: 'any' }, 'a.*.b': { clone: 'any' } } },
         want: [
@@ -438,6 +459,12 @@ describe('config', () => {
           file: 'drivers:\n  default:\n    restore: any\n  csi.example.com:\n    clone: [example.com/rack]\n',
           provisioner: 'csi.example.com',
           want: { clone: ['example.com/rack'], restore: 'any' },
+        },
+        {
+          name: 'an in-tree provisioner name can be configured',
+          file: 'drivers:\n  kubernetes.io/aws-ebs:\n    restore: [topology.kubernetes.io/region]\n',
+          provisioner: 'kubernetes.io/aws-ebs',
+          want: { clone: 'source', restore: [REGION] },
         },
         {
           name: 'a user exact entry wins over a built-in pattern',
