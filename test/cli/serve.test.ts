@@ -272,6 +272,11 @@ describe('serve lifecycle (child process)', () => {
       },
     },
     {
+      name: 'a --listen port that cannot be bound is reported against the flags, before listening',
+      args: ['serve', '--state', DEMO_STATE, '--listen', '127.0.0.1:99999'],
+      want: { status: 1, firstLine: 'source-affinity: (flags): invalid configuration:' },
+    },
+    {
       name: 'an unknown flag is a usage error',
       args: ['serve', '--state', DEMO_STATE, '--port', '80'],
       want: { status: 2, firstLine: "source-affinity: Unknown option '--port'" },
