@@ -3,7 +3,7 @@
  * --kubeconfig`) against the in-process test API server, answering kube-scheduler-shaped requests.
  */
 import { expect } from 'chai';
-import { http, killAll, runCli, type Server, startServe } from '../cli/support/cli.js';
+import { http, killAll, runCli, type Server, scratch, startServe } from '../cli/support/cli.js';
 import { TestApiServer } from '../support/apiserver.js';
 import { makeClass, makeNode, makePod, makePV, makePVC } from '../support/builders.js';
 import { eventually } from './harness.js';
@@ -155,6 +155,31 @@ describe('live mode end to end (serve and explain against the test API server)',
       expect(reply.Error).to.contain('ghost');
     } finally {
       api.setOffline(false);
+    }
+  });
+
+  it('API server down and the claim uncached under cannotDecide: allow: the claim is let through', async () => {
+    const files = scratch();
+    const other = await startServe([
+      '--kubeconfig',
+      kubeconfig,
+      '--listen',
+      '127.0.0.1:0',
+      '--config',
+      files.file('config.yaml', 'cannotDecide: allow\n'),
+    ]);
+    try {
+      await eventually(async () => expect((await http(`${other.url}/readyz`)).status).to.equal(200), 10_000);
+      api.setOffline(true);
+      const reply = await filter(other, {
+        Pod: makePod('db/ghost-pod').claim('ghost').obj(),
+        Nodes: null,
+        NodeNames: ['a1', 'b1'],
+      });
+      expect(verdicts(reply)).to.deep.equal({ passed: ['a1', 'b1'], failed: [], error: '' });
+    } finally {
+      api.setOffline(false);
+      files.cleanup();
     }
   });
 
