@@ -464,9 +464,13 @@ export class TestApiServer {
     this.#requests.push({
       verb: parsed?.verb ?? 'discovery',
       path: url.pathname,
-      ...(parsed?.type === undefined ? {} : { resource: parsed.type.plural }),
-      ...(parsed?.namespace === undefined ? {} : { namespace: parsed.namespace }),
-      ...(parsed?.name === undefined ? {} : { name: parsed.name }),
+      ...(parsed === undefined || parsed.verb === 'discovery'
+        ? {}
+        : {
+            resource: parsed.type.plural,
+            ...(parsed.namespace === undefined ? {} : { namespace: parsed.namespace }),
+            ...(parsed.verb === 'get' ? { name: parsed.name } : {}),
+          }),
     });
     if (this.#options.token !== undefined && req.headers.authorization !== `Bearer ${this.#options.token}`) {
       sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
@@ -477,14 +481,17 @@ export class TestApiServer {
       return;
     }
     if (parsed !== undefined && !(await this.#applyFault(parsed, res))) return;
-    if (parsed === undefined || (parsed.type?.crd && !this.#installed.has(groupVersion(parsed.type)))) {
+    if (
+      parsed === undefined ||
+      (parsed.verb !== 'discovery' && parsed.type.crd && !this.#installed.has(groupVersion(parsed.type)))
+    ) {
       sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
       return;
     }
-    if (parsed.verb === 'discovery') this.#discovery(parsed.discoveryPath ?? '', res);
-    else if (parsed.verb === 'get') this.#get(parsed, res);
-    else if (parsed.verb === 'list') this.#list(parsed, url.searchParams, res);
-    else this.#watch(parsed, url.searchParams, res);
+    if (parsed.verb === 'discovery') this.#discovery(parsed.discoveryPath, res);
+    else if (parsed.verb === 'get') this.#get(parsed.type, parsed.namespace, parsed.name, res);
+    else if (parsed.verb === 'list') this.#list(parsed.type, parsed.namespace, url.searchParams, res);
+    else this.#watch(parsed.type, parsed.namespace, url.searchParams, res);
   }
 
   /** Applies the first matching fault; returns whether the request should be served normally. */
@@ -493,7 +500,7 @@ export class TestApiServer {
       (f) =>
         f.remaining > 0 &&
         (f.verb === undefined || f.verb === parsed.verb) &&
-        (f.resource === undefined || f.resource === parsed.type?.plural),
+        (f.resource === undefined || (parsed.verb !== 'discovery' && f.resource === parsed.type.plural)),
     );
     if (fault === undefined) return true;
     fault.remaining--;
@@ -552,13 +559,12 @@ export class TestApiServer {
     });
   }
 
-  #get(parsed: ParsedRequest, res: ServerResponse): void {
-    const type = parsed.type as ResourceType;
-    const key = type.namespaced ? `${parsed.namespace}/${parsed.name}` : (parsed.name ?? '');
+  #get(type: ResourceType, namespace: string | undefined, name: string, res: ServerResponse): void {
+    const key = type.namespaced ? `${namespace}/${name}` : name;
     const obj = this.#store(type).get(key);
     if (obj === undefined) {
-      sendStatus(res, 404, 'NotFound', `${type.plural} "${parsed.name}" not found`, {
-        name: parsed.name,
+      sendStatus(res, 404, 'NotFound', `${type.plural} "${name}" not found`, {
+        name,
         group: type.group,
         kind: type.plural,
       });
@@ -575,13 +581,12 @@ export class TestApiServer {
       .sort(([a], [b]) => (a < b ? -1 : 1));
   }
 
-  #list(parsed: ParsedRequest, query: URLSearchParams, res: ServerResponse): void {
-    const type = parsed.type as ResourceType;
+  #list(type: ResourceType, namespace: string | undefined, query: URLSearchParams, res: ServerResponse): void {
     // Continue tokens carry the last key served; unlike the real server, later pages show the
     // current state rather than a snapshot at the first page's resourceVersion.
     const after = query.get('continue') ? Buffer.from(query.get('continue') ?? '', 'base64url').toString() : '';
     const limit = Number(query.get('limit') ?? '0');
-    const all = this.#select(type, parsed.namespace).filter(([key]) => key > after);
+    const all = this.#select(type, namespace).filter(([key]) => key > after);
     const page = limit > 0 ? all.slice(0, limit) : all;
     const more = limit > 0 && all.length > limit;
     const last = page.at(-1)?.[0] ?? '';
@@ -596,8 +601,7 @@ export class TestApiServer {
     });
   }
 
-  #watch(parsed: ParsedRequest, query: URLSearchParams, res: ServerResponse): void {
-    const type = parsed.type as ResourceType;
+  #watch(type: ResourceType, namespace: string | undefined, query: URLSearchParams, res: ServerResponse): void {
     const from = query.get('resourceVersion') ?? '';
     const fromRv = from === '' || from === '0' ? undefined : Number(from);
     if (fromRv !== undefined && (!Number.isFinite(fromRv) || fromRv < this.#oldestRv)) {
@@ -612,13 +616,13 @@ export class TestApiServer {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     if (fromRv === undefined) {
-      for (const [, object] of this.#select(type, parsed.namespace)) {
+      for (const [, object] of this.#select(type, namespace)) {
         res.write(`${JSON.stringify({ type: 'ADDED', object })}\n`);
       }
     } else {
       for (const event of this.#history) {
         if (event.rv <= fromRv || event.plural !== type.plural) continue;
-        if (parsed.namespace !== undefined && event.namespace !== parsed.namespace) continue;
+        if (namespace !== undefined && event.namespace !== namespace) continue;
         res.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
       }
     }
@@ -626,7 +630,7 @@ export class TestApiServer {
       type,
       bookmarks: query.get('allowWatchBookmarks') === 'true',
       res,
-      ...(parsed.namespace === undefined ? {} : { namespace: parsed.namespace }),
+      ...(namespace === undefined ? {} : { namespace }),
     };
     this.#watches.add(watch);
     res.on('close', () => this.#watches.delete(watch));

@@ -82,14 +82,11 @@ export function resourceTypeByPlural(plural: string): ResourceType | undefined {
 }
 
 /** What a request asked for, parsed from its path and query. */
-export interface ParsedRequest {
-  readonly verb: 'list' | 'watch' | 'get' | 'discovery';
-  readonly type?: ResourceType;
-  readonly namespace?: string;
-  readonly name?: string;
-  /** For discovery: the path asked for (`/api`, `/apis`, `/api/v1`, `/apis/g/v`). */
-  readonly discoveryPath?: string;
-}
+export type ParsedRequest =
+  /** `/api`, `/apis`, `/api/v1`, `/apis/<group>/<version>` */
+  | { readonly verb: 'discovery'; readonly discoveryPath: string }
+  | { readonly verb: 'list' | 'watch'; readonly type: ResourceType; readonly namespace?: string }
+  | { readonly verb: 'get'; readonly type: ResourceType; readonly namespace?: string; readonly name: string };
 
 /**
  * Parses a Kubernetes REST path. Returns undefined for paths the server does not serve (a 404).
