@@ -186,7 +186,7 @@ export function parseStateText(file: string, text: string): unknown[] {
       if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items)) {
         // Items of a typed list as the API server returns it (`PersistentVolumeClaimList`) carry no
         // kind of their own: it is the list's kind without `List`.
-        const itemKind = kind === 'List' ? undefined : kind.slice(0, -'List'.length);
+        const itemKind = kind === 'List' || kind.endsWith('.List') ? undefined : kind.slice(0, -'List'.length);
         // Not `out.push(...items)`: spreading a List of ~100k+ objects overflows the call stack.
         for (const item of items) {
           const typed = itemKind !== undefined && item && typeof item === 'object' && !('kind' in item);

@@ -81,6 +81,12 @@ describe('static state', () => {
         text: stringify({ apiVersion: 'v1', kind: 'NodeList', items: [{ metadata: { name: 'n1' } }] }),
         want: [{ kind: 'Node', metadata: { name: 'n1' } }],
       },
+      {
+        name: 'items of a kind: v1.List without their own kind stay kindless (ignored later)',
+        file: 's.yaml',
+        text: stringify({ apiVersion: 'v1', kind: 'v1.List', items: [{ metadata: { name: 'n1' } }] }),
+        want: [{ metadata: { name: 'n1' } }],
+      },
       { name: 'a JSON object', file: 's.json', text: JSON.stringify(pv, null, 2), want: [pv] },
       {
         name: 'a JSON List (kubectl get -o json)',
