@@ -187,6 +187,9 @@ async function serve(args: readonly string[], io: Io): Promise<number> {
         metrics.tlsHandshakeError();
         logger.debug({ err: err.message }, 'tls handshake failed');
       },
+      limits: config.limits,
+      onOverload: () => metrics.observer.error('overload'),
+      onConnectionDropped: () => metrics.observer.error('connection_limit'),
     });
   } catch (err) {
     // Unusable TLS files, address in use: say so plainly and exit before serving anything.

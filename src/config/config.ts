@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
 import { parseListenAddress } from '../server/address.js';
+import type { ServerLimits } from '../server/listeners.js';
 import { labelKeyError } from '../topology/labels.js';
 import type { Scope } from '../topology/source.js';
 
@@ -36,6 +37,8 @@ export interface Config {
   readonly logLevel: string;
   readonly cannotDecide: CannotDecide;
   readonly tls: TlsConfig;
+  /** Connection, timeout and concurrency bounds of the listeners. */
+  readonly limits: ServerLimits;
   /** Driver entries after merging the file over the built-in presets (`default` always present). */
   readonly drivers: Readonly<Record<string, DriverEntry>>;
 }
@@ -91,6 +94,18 @@ const schema = {
         certFile: { type: 'string' },
         keyFile: { type: 'string' },
         clientCAFile: { type: 'string' },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxConnections: { type: 'integer', minimum: 1 },
+        maxInFlight: { type: 'integer', minimum: 1 },
+        headersTimeoutMs: { type: 'integer', minimum: 1 },
+        requestTimeoutMs: { type: 'integer', minimum: 1 },
+        keepAliveTimeoutMs: { type: 'integer', minimum: 1 },
+        maxRequestsPerSocket: { type: 'integer', minimum: 0 },
       },
     },
     drivers: {
@@ -230,15 +245,16 @@ function parseBytes(v: number | string): number {
   return Number(m?.[1]) * (m?.[2] ? mult[m[2] as keyof typeof mult] : 1);
 }
 
-type RawConfig = Partial<Omit<Config, 'bodyLimit' | 'tls'>> & {
+type RawConfig = Partial<Omit<Config, 'bodyLimit' | 'tls' | 'limits'>> & {
   bodyLimit?: number | string;
   tls?: Partial<TlsConfig>;
+  limits?: Partial<ServerLimits>;
 };
 
 function merge(base: RawConfig, over: RawConfig): RawConfig {
   const drivers: Record<string, DriverEntry> = { ...base.drivers };
   for (const [name, entry] of Object.entries(over.drivers ?? {})) drivers[name] = { ...drivers[name], ...entry };
-  return { ...base, ...over, tls: { ...base.tls, ...over.tls }, drivers };
+  return { ...base, ...over, tls: { ...base.tls, ...over.tls }, limits: { ...base.limits, ...over.limits }, drivers };
 }
 
 function deepFreeze<T>(o: T): T {
@@ -279,6 +295,11 @@ export function loadConfig(file?: string, overrides: Partial<Pick<Config, 'liste
       'healthListen: required with tls.clientCAFile (kubelet probes and Prometheus cannot present a client certificate)',
     ]);
   }
+  const limits = raw.limits as ServerLimits;
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    // Node refuses a headers timeout longer than the whole-request timeout.
+    throw new ConfigError(file ?? '(flags)', ['limits.headersTimeoutMs: must not exceed limits.requestTimeoutMs']);
+  }
   return deepFreeze({
     listen: raw.listen ?? '127.0.0.1:8888',
     healthListen: raw.healthListen ?? '',
@@ -286,6 +307,7 @@ export function loadConfig(file?: string, overrides: Partial<Pick<Config, 'liste
     logLevel: raw.logLevel ?? 'info',
     cannotDecide: raw.cannotDecide ?? 'fail',
     tls,
+    limits: { ...limits },
     drivers: raw.drivers ?? {},
   });
 }

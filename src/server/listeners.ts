@@ -13,6 +13,35 @@ import {
   TlsReloader,
 } from './tls.js';
 
+/**
+ * Bounds on what clients may hold, so that slow or abusive clients cannot starve kube-scheduler's
+ * calls or exhaust memory (config key `limits`; defaults in `config/default.yaml`).
+ */
+export interface ServerLimits {
+  /** Open connections per listener; a connection beyond it is closed at once (Node's `server.maxConnections`). */
+  readonly maxConnections: number;
+  /** Extender calls being read or decided at once; beyond it a call gets 503 (health paths are not counted). */
+  readonly maxInFlight: number;
+  /** Time to receive a request's headers (and, under TLS, to complete the handshake); then the connection is cut. */
+  readonly headersTimeoutMs: number;
+  /** Time to receive a whole request, body included; then it gets 408 and the connection is closed. */
+  readonly requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  readonly keepAliveTimeoutMs: number;
+  /** Requests served on one connection before it is closed (`Connection: close` on the last); 0: no limit. */
+  readonly maxRequestsPerSocket: number;
+}
+
+/** The built-in limits; `config/default.yaml` documents the same values (a test keeps them equal). */
+export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
+  maxConnections: 512,
+  maxInFlight: 16,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxRequestsPerSocket: 1_000,
+});
+
 /** Paths served by the health handler; everything else goes to the extender handler. */
 export const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -36,6 +65,12 @@ export interface ListenersOptions {
   readonly onTlsReload?: (result: 'ok' | 'error', info?: CertificateInfo) => void;
   /** A client failed the TLS handshake (e.g. no or a wrong client certificate under mTLS). */
   readonly onTlsClientError?: (err: Error) => void;
+  /** Connection and request bounds (default `DEFAULT_LIMITS`). */
+  readonly limits?: ServerLimits;
+  /** An extender call was refused with 503 because `maxInFlight` calls were already running. */
+  readonly onOverload?: () => void;
+  /** A connection was closed at once because `maxConnections` were already open. */
+  readonly onConnectionDropped?: () => void;
 }
 
 export interface ShutdownOptions {
@@ -108,28 +143,38 @@ export async function startListeners(opts: ListenersOptions): Promise<Listeners>
     }
     opts.health(req, res);
   };
-  const shared: RequestListener = (req, res) =>
-    HEALTH_PATHS.has(pathOf(req.url)) ? health(req, res) : opts.api(req, res);
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const api = limitInFlight(opts.api, limits.maxInFlight, opts.onOverload);
+  const shared: RequestListener = (req, res) => (HEALTH_PATHS.has(pathOf(req.url)) ? health(req, res) : api(req, res));
 
-  const apiListener = healthAddr === undefined ? shared : opts.api;
+  const apiListener = healthAddr === undefined ? shared : api;
+  const serverOptions = {
+    // Node checks headersTimeout and requestTimeout only this often (default 30 s).
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
+  };
   const httpsServer =
     material === undefined
       ? undefined
       : createHttpsServer(
           {
+            ...serverOptions,
             ...contextOptions(material),
             // mTLS: the handshake fails unless the client presents a certificate from clientCAFile.
             requestCert: material.ca !== undefined,
             rejectUnauthorized: material.ca !== undefined,
             minVersion: 'TLSv1.2',
+            // A client that opens a connection and never completes the handshake is not an HTTP
+            // request yet: without this it would hold the connection for Node's default 120 s.
+            handshakeTimeout: limits.headersTimeoutMs,
           },
           apiListener,
         );
-  const apiServer = httpsServer ?? createHttpServer(apiListener);
+  const apiServer = httpsServer ?? createHttpServer(serverOptions, apiListener);
   const onTlsClientError = opts.onTlsClientError;
   if (httpsServer && onTlsClientError) httpsServer.on('tlsClientError', (err) => onTlsClientError(err));
   const servers: Tracked[] = [track(apiServer)];
-  if (healthAddr !== undefined) servers.push(track(createHttpServer(health)));
+  if (healthAddr !== undefined) servers.push(track(createHttpServer(serverOptions, health)));
+  for (const t of servers) applyLimits(t.server, limits, opts.onConnectionDropped);
 
   const urls: string[] = [];
   try {
@@ -174,6 +219,37 @@ export async function startListeners(opts: ListenersOptions): Promise<Listeners>
       return stopping;
     },
   };
+}
+
+/**
+ * Wraps the extender handler so that at most `max` calls are being read or decided at once; a call
+ * beyond that gets 503 with a JSON error (kube-scheduler retries the pod) instead of queueing
+ * bodies of up to `bodyLimit` bytes each in memory.
+ */
+function limitInFlight(api: RequestListener, max: number, onOverload?: () => void): RequestListener {
+  let inFlight = 0;
+  return (req, res) => {
+    if (inFlight >= max) {
+      onOverload?.();
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close' });
+      res.end(`{"error":"too many calls in flight (limits.maxInFlight: ${max})"}\n`);
+      return;
+    }
+    inFlight++;
+    res.once('close', () => inFlight--);
+    api(req, res);
+  };
+}
+
+/** Applies the connection, timeout and keep-alive bounds to one listener. */
+function applyLimits(server: Server | HttpsServer, limits: ServerLimits, onDrop?: () => void): void {
+  server.maxConnections = limits.maxConnections;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  if (onDrop) server.on('drop', () => onDrop());
 }
 
 function pathOf(url = '/'): string {

@@ -15,6 +15,7 @@ import {
   loadConfig,
   validateConfigDocument,
 } from '../../src/config/config.js';
+import { DEFAULT_LIMITS } from '../../src/server/listeners.js';
 
 const REGION = 'topology.kubernetes.io/region';
 
@@ -43,6 +44,8 @@ const DEFAULTS: Config = {
   logLevel: 'info',
   cannotDecide: 'fail',
   tls: { certFile: '', keyFile: '', clientCAFile: '' },
+  // The listeners' built-in limits and config/default.yaml must say the same.
+  limits: DEFAULT_LIMITS,
   drivers: PRESETS,
 };
 
