@@ -5,6 +5,8 @@
  */
 import type { KubeObject } from '../types.js';
 
+const NONE: readonly never[] = Object.freeze([]);
+
 /** Maps an object to the index values it is found under (none: not indexed). */
 export type IndexFunc<T> = (obj: T) => readonly string[];
 
@@ -69,9 +71,9 @@ export class IndexedCache<T extends KubeObject> {
     const cached = memo?.get(value);
     if (cached !== undefined) return cached;
     const keys = this.#indexes.get(index)?.get(value);
-    const objs = Object.freeze(
-      keys === undefined ? [] : [...keys].flatMap((key) => this.#items.get(key) ?? []).sort(byName),
-    );
+    // Values with no objects are not remembered: lookups of arbitrary values must not grow the memo.
+    if (keys === undefined) return NONE;
+    const objs = Object.freeze([...keys].flatMap((key) => this.#items.get(key) ?? []).sort(byName));
     memo?.set(value, objs);
     return objs;
   }
