@@ -77,11 +77,36 @@ export interface Reply {
   readonly outcome: 'ok' | 'error';
 }
 
-/** Bit `i` set: the node fails `checks[i]`. The verdict of `evaluateNode` as a number, for up to 30 checks. */
-function failedMask(checks: readonly Check[], node: NodeView): number {
+/** Bit `j` set: the node fails `tested[j]`. The node-dependent part of `evaluateNode` as a number, for up to 30 checks. */
+function failedMask(tested: readonly Check[], node: NodeView): number {
   let mask = 0;
-  for (let i = 0; i < checks.length; i++) if (!checks[i]?.test?.(node)) mask |= 1 << i;
+  for (let j = 0; j < tested.length; j++) if (!tested[j]?.test?.(node)) mask |= 1 << j;
   return mask;
+}
+
+/** Whether the key from `Rejections.#failedKey` says the node fails node-dependent check `j`. */
+function failedAt(key: number | string, j: number): boolean {
+  return typeof key === 'number' ? (key & (1 << j)) !== 0 : key.includes(`:${j},`) || key.includes(`,${j},`);
+}
+
+/**
+ * Longest reason string for one node on the wire. Each message is at most `MAX_MESSAGE`; a pod with
+ * many failing claims lists the first ones and how many more, so that the reply stays proportional
+ * to the number of nodes (a crafted pod with thousands of missing claims must not make a reply of
+ * gigabytes).
+ */
+export const MAX_NODE_REASON = 1_000;
+
+/** The reasons' messages joined with `; `, cut to `MAX_NODE_REASON` characters with a count of the rest. */
+export function joinReasons(reasons: readonly Reason[]): string {
+  let out = '';
+  for (let i = 0; i < reasons.length; i++) {
+    const message = (reasons[i] as Reason).message;
+    const next = i === 0 ? message : `${out}; ${message}`;
+    if (next.length > MAX_NODE_REASON) return `${out}; and ${reasons.length - i} more`;
+    out = next;
+  }
+  return out;
 }
 
 interface Rejection {
@@ -99,31 +124,44 @@ class Rejections {
   readonly failed = new FailedNodesJson();
   readonly #byKey = new Map<number | string, Rejection>();
   readonly #debug: boolean;
+  /** The checks that depend on the node; the others (pod-level problems) fail every node. */
+  readonly #tested: readonly Check[];
+  readonly #podLevel: boolean;
 
   constructor(
     private readonly facts: PodFacts,
     private readonly log: Logger,
   ) {
     this.#debug = log.isLevelEnabled('debug');
+    this.#tested = facts.checks.filter((c) => c.test !== undefined);
+    this.#podLevel = this.#tested.length < facts.checks.length;
   }
 
-  /** Evaluates `node` (as `evaluateNode` does) and records it when it does not fit; true when it fits. */
+  /**
+   * Evaluates `node` (as `evaluateNode` does) and records it when it does not fit; true when it
+   * fits. Costs one call per node-dependent check: pod-level problems are the same for every node.
+   */
   fits(node: NodeView): boolean {
-    const checks = this.facts.checks;
-    if (checks.length > 30) {
-      const v = evaluateNode(this.facts, node);
-      if (!v.fits) this.reject(node.name, v.reasons);
-      return v.fits;
-    }
-    const mask = failedMask(checks, node);
-    if (mask === 0) return true;
-    let r = this.#byKey.get(mask);
+    const key = this.#failedKey(node);
+    if ((key === 0 || key === '') && !this.#podLevel) return true;
+    let r = this.#byKey.get(key);
     if (r === undefined) {
-      r = this.#rejection(checks.filter((_, i) => (mask & (1 << i)) !== 0).map((c) => c.reason));
-      this.#byKey.set(mask, r);
+      const failing = new Set(this.#tested.filter((_, j) => failedAt(key, j)));
+      // In check order, as evaluateNode reports them.
+      r = this.#rejection(this.facts.checks.filter((c) => c.test === undefined || failing.has(c)).map((c) => c.reason));
+      this.#byKey.set(key, r);
     }
     this.#add(node.name, r);
     return false;
+  }
+
+  /** Which node-dependent checks `node` fails: a bit mask for up to 30, else their indices as `t:0,4,` (never a `reject` key). */
+  #failedKey(node: NodeView): number | string {
+    const tested = this.#tested;
+    if (tested.length <= 30) return failedMask(tested, node);
+    let key = 't:';
+    for (let j = 0; j < tested.length; j++) if (!tested[j]?.test?.(node)) key += `${j},`;
+    return key === 't:' ? '' : key;
   }
 
   /** Records a node rejected for `reasons` (without evaluating it: e.g. a node the store does not know). */
@@ -145,7 +183,7 @@ class Rejections {
   }
 
   #rejection(reasons: readonly Reason[]): Rejection {
-    return { reasons, json: encodeReason(reasons.map((x) => x.message).join('; ')), count: 0 };
+    return { reasons, json: encodeReason(joinReasons(reasons)), count: 0 };
   }
 
   #add(name: string, r: Rejection): void {
