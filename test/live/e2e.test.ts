@@ -88,6 +88,63 @@ describe('live mode end to end (serve and explain against the test API server)',
     it(tc.name, async () => expect(verdicts(await filter(server, tc.body))).to.deep.equal(tc.want));
   }
 
+  it('prioritize prefers the source zone, with integer scores', async () => {
+    const reply = await http(
+      `${server.url}/prioritize`,
+      'POST',
+      JSON.stringify({ Pod: pods.clone, Nodes: null, NodeNames: ['a1', 'b1'] }),
+    );
+    const scores: { Host: string; Score: number }[] = JSON.parse(reply.body);
+    expect({
+      status: reply.status,
+      hosts: scores.map((s) => s.Host),
+      integers: scores.every((s) => Number.isInteger(s.Score)),
+      sourceZoneFirst: (scores[0]?.Score ?? 0) > (scores[1]?.Score ?? 0),
+    }).to.deep.equal({ status: 200, hosts: ['a1', 'b1'], integers: true, sourceZoneFirst: true });
+  });
+
+  it('/metrics exports the live caches: objects and sync state per resource', async () => {
+    // Synced means listed and watching: the last watches may open a moment after /readyz turns 200.
+    await eventually(async () => expect(await cacheMetrics(server)).to.deep.equal(wantMetrics));
+  });
+
+  const wantMetrics = {
+    objects: {
+      nodes: 3,
+      persistentvolumes: 1,
+      persistentvolumeclaims: 2,
+      storageclasses: 1,
+      volumesnapshots: 0,
+      volumesnapshotcontents: 0,
+      referencegrants: 0,
+    },
+    synced: {
+      nodes: 1,
+      persistentvolumes: 1,
+      persistentvolumeclaims: 1,
+      storageclasses: 1,
+      volumesnapshots: 1,
+      volumesnapshotcontents: 1,
+      referencegrants: 1,
+    },
+  };
+
+  async function cacheMetrics(
+    target: Server,
+  ): Promise<{ objects: Record<string, number>; synced: Record<string, number> }> {
+    const metrics = (await http(`${target.url}/metrics`)).body.split('\n');
+    const series = (name: string) =>
+      Object.fromEntries(
+        metrics
+          .filter((l) => l.startsWith(`${name}{`))
+          .map((l) => {
+            const m = /resource="([^"]+)"\} (\S+)/.exec(l);
+            return [m?.[1] ?? l, Number(m?.[2])];
+          }),
+      );
+    return { objects: series('source_affinity_cache_objects'), synced: series('source_affinity_cache_synced') };
+  }
+
   it('the rejection message is the one explain reports, with its reason code', async () => {
     const reply = await filter(server, { Pod: pods.clone, Nodes: null, NodeNames: ['b1'] });
     const explained = await runCli(['explain', '--kubeconfig', kubeconfig, '--pod', 'db/clone-pod', '-o', 'json']);
