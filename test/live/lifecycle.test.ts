@@ -24,14 +24,41 @@ interface ReadinessCase {
 
 const readinessCases: ReadinessCase[] = [
   {
-    name: 'not ready until the claim list succeeds once',
+    name: 'not ready until the claim list succeeds once; the detail says why it fails',
     broken: (h) => void h.api.inject({ resource: 'persistentvolumeclaims', verb: 'list', action: { status: 500 } }),
     wantWhileBroken: {
       ready: false,
       detail: {
         notSynced: ['persistentvolumeclaims'],
         discovery: 'done',
-        resources: { ...ALL_WATCHING, persistentvolumeclaims: 'not synced' },
+        resources: { ...ALL_WATCHING, persistentvolumeclaims: 'not synced: list: HTTP 500: injected fault: HTTP 500' },
+      },
+    },
+    heal: (h) => h.api.clearFaults(),
+    wantAfter: { ready: true, detail: { notSynced: [], discovery: 'done', resources: ALL_WATCHING } },
+  },
+  {
+    name: 'missing RBAC: not ready, and the detail quotes the API server',
+    broken: (h) =>
+      void h.api.inject({
+        resource: 'persistentvolumes',
+        verb: 'list',
+        action: {
+          status: 403,
+          message:
+            'persistentvolumes is forbidden: User "system:serviceaccount:kube-system:source-affinity" cannot list resource "persistentvolumes" in API group "" at the cluster scope',
+        },
+      }),
+    wantWhileBroken: {
+      ready: false,
+      detail: {
+        notSynced: ['persistentvolumes'],
+        discovery: 'done',
+        resources: {
+          ...ALL_WATCHING,
+          persistentvolumes:
+            'not synced: list: HTTP 403: persistentvolumes is forbidden: User "system:serviceaccount:kube-system:source-affinity" cannot list resource "persistentvolumes" in API group "" at the cluster scope',
+        },
       },
     },
     heal: (h) => h.api.clearFaults(),
@@ -82,7 +109,7 @@ const readinessCases: ReadinessCase[] = [
           nodes: 'watching',
           persistentvolumes: 'watching',
           persistentvolumeclaims: 'watching',
-          storageclasses: 'not synced',
+          storageclasses: 'not synced: list: HTTP 429: injected fault: HTTP 429',
           volumesnapshots: 'not installed',
           volumesnapshotcontents: 'not installed',
           referencegrants: 'not installed',

@@ -120,6 +120,16 @@ interface ArmedFault extends Fault {
   remaining: number;
 }
 
+/** `Status.reason` per HTTP status, as the API server words them. */
+const STATUS_REASONS: Readonly<Record<number, string>> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  410: 'Expired',
+  429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
+};
+
 const CRD_GROUP_VERSIONS = [...new Set(RESOURCE_TYPES.filter((t) => t.crd).map(groupVersion))];
 
 export class TestApiServer {
@@ -515,7 +525,7 @@ export class TestApiServer {
     } else if ('reset' in action) {
       res.socket?.destroy();
     } else {
-      const reason = action.status === 410 ? 'Expired' : action.status === 429 ? 'TooManyRequests' : 'InternalError';
+      const reason = STATUS_REASONS[action.status] ?? 'InternalError';
       if (action.status === 429) res.setHeader('Retry-After', '1');
       sendStatus(res, action.status, reason, action.message ?? `injected fault: HTTP ${action.status}`);
     }

@@ -270,7 +270,13 @@ class LiveClusterStore implements LiveStore {
         continue;
       }
       const state = informer.state();
-      resources[resource.plural] = state.synced ? (state.watching ? 'watching' : 'synced, reconnecting') : 'not synced';
+      resources[resource.plural] = state.synced
+        ? state.watching
+          ? 'watching'
+          : 'synced, reconnecting'
+        : state.lastError === undefined
+          ? 'not synced'
+          : `not synced: ${state.lastError}`;
       if (!state.synced) notSynced.push(resource.plural);
     }
     const discovered = OPTIONAL_APIS.every((api) => this.#apiStatus.has(api));
