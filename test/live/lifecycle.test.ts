@@ -178,6 +178,32 @@ describe('live store readiness', () => {
   });
 });
 
+describe('live store stop', () => {
+  const moments = [0, 1, 3, 10, 30];
+  for (const ms of moments) {
+    it(`stop() ${ms} ms after start() leaves no watch, list or connection open`, async () => {
+      const h = await startHarness({ ready: false, objects: [makeNode('n1').obj()], keepAliveTimeoutMs: 50 });
+      try {
+        await h.store.start();
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        await h.store.stop();
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        expect({
+          watches: h.api.openWatches(),
+          connections: h.api.connections,
+          ready: h.store.readiness().ready,
+        }).to.deep.equal({
+          watches: 0,
+          connections: 0,
+          ready: false,
+        });
+      } finally {
+        await h.close();
+      }
+    });
+  }
+});
+
 describe('live store and CRD-backed APIs', () => {
   it('picks up the snapshot API installed after start, then forgets it when it is removed', async () => {
     const h = await startHarness({ installedApis: [] });
