@@ -20,6 +20,7 @@ import {
   type PodKind,
   storageClasses,
 } from './cluster.js';
+import { type LiveMemoryResult, measureLiveMemory } from './live-memory.js';
 import { Prng } from './prng.js';
 import { nodeNamesModeBody, nodesModeBody, nodeWithTypeMeta, writeListFile } from './requests.js';
 import { processMemory, type RunningServer, startServer } from './servers.js';
@@ -74,6 +75,10 @@ export interface BenchReport {
   readonly nodeBytes: { readonly mean: number };
   readonly rows: readonly Row[];
   readonly servers: readonly ServerReport[];
+  /** Target 6: the live store synced in a child process from a test API server. */
+  readonly liveMemory: LiveMemoryResult;
+  /** Whether `liveMemory` was measured at the size target 6 names. */
+  readonly liveMemoryAtTargetSize: boolean;
   readonly durationMs: number;
   /** Validation failures (wrong replies, servers that accept a truncated body): a run with any is not a result. */
   readonly problems: readonly string[];
@@ -312,6 +317,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         );
       }
     }
+    log(`live store memory: ${profile.live.nodes} nodes, ${profile.live.volumes} PV/PVC pairs`);
+    const liveMemory = await measureLiveMemory(profile.seed, profile.live.nodes, profile.live.volumes, dir);
+    log(`  synced in ${(liveMemory.syncMs / 1000).toFixed(1)} s, RSS ${(liveMemory.rss / 1048576).toFixed(0)} MiB`);
     const truncated = requestFor(workloads(profile).find((w) => w.mode === 'nodes') as Workload, inputs).body;
     for (const [key, server] of servers) problems.push(...(await checkRejectsTruncated(key, server, truncated)));
     const meanNodeBytes =
@@ -346,6 +354,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       nodeBytes: { mean: meanNodeBytes },
       rows,
       servers: serverReports,
+      liveMemory,
+      liveMemoryAtTargetSize: profile.live.nodes >= 5000 && profile.live.volumes >= 50_000,
       durationMs: performance.now() - started,
       problems,
     };

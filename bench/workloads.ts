@@ -31,6 +31,8 @@ export interface Profile {
   readonly sampling: { readonly names: Sampling; readonly allNames: Sampling; readonly nodes: Sampling };
   /** Concurrency test: rounds, and requests per server and verb per round. */
   readonly burst: { readonly rounds: number; readonly requests: number; readonly concurrency: number };
+  /** Target 6: nodes and PV/PVC pairs (plus a snapshot and content per 10 pairs) synced by the live store. */
+  readonly live: { readonly nodes: number; readonly volumes: number };
 }
 
 export const PROFILES: Readonly<Record<Profile['name'], Profile>> = {
@@ -48,6 +50,7 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = {
       nodes: { warmup: 4, rounds: 120, batch: 1 },
     },
     burst: { rounds: 10, requests: 1000, concurrency: 4 },
+    live: { nodes: 5000, volumes: 50_000 },
   },
   quick: {
     name: 'quick',
@@ -63,6 +66,7 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = {
       nodes: { warmup: 2, rounds: 12, batch: 1 },
     },
     burst: { rounds: 3, requests: 200, concurrency: 4 },
+    live: { nodes: 5000, volumes: 50_000 },
   },
   smoke: {
     name: 'smoke',
@@ -78,6 +82,7 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = {
       nodes: { warmup: 1, rounds: 2, batch: 1 },
     },
     burst: { rounds: 1, requests: 8, concurrency: 4 },
+    live: { nodes: 20, volumes: 100 },
   },
 };
 

@@ -30,6 +30,17 @@ describe('bench harness (smoke profile)', function () {
     for (const s of report.servers) expect(s.rssPeak, s.key).to.be.greaterThan(0);
   });
 
+  it('syncs a live store from the test API server and measures it', () => {
+    const { objects, rss } = report.liveMemory;
+    expect({ nodes: objects.Node, pvs: objects.PersistentVolume, measured: rss > 0 }).to.deep.equal({
+      nodes: PROFILES.smoke.live.nodes,
+      // The filler pairs plus the two PVs of the benchmark pods' own objects.
+      pvs: PROFILES.smoke.live.volumes + 2,
+      measured: true,
+    });
+    expect(report.liveMemoryAtTargetSize).to.equal(false);
+  });
+
   it('renders every target and keeps hand-written notes', () => {
     const previous = 'x\n<!-- notes:start -->\nkept\n<!-- notes:end -->\n';
     const md = renderMarkdown(report, previous);
