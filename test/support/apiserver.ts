@@ -9,7 +9,9 @@
  *   events after the given `resourceVersion`, or synthetic `ADDED` events for every object when it is
  *   empty or "0" — as the real API server does; a `resourceVersion` older than the retained history
  *   gets `410 Gone`, as an `ERROR` event (what the real server sends) or as an HTTP status;
- * - discovery: `/api`, `/api/v1`, `/apis`, `/apis/<group>/<version>`.
+ * - discovery: `/api`, `/api/v1`, `/apis`, `/apis/<group>/<version>`;
+ * - plain HTTP, or HTTPS with an optional client-certificate requirement (`tls`); a bearer token
+ *   (`token`).
  *
  * One resourceVersion counter is shared by all objects, as etcd's revision is.
  *
@@ -30,6 +32,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +94,17 @@ export interface TestApiServerOptions {
   readonly historyLimit?: number;
   /** How long an idle keep-alive connection stays open (default Node's 5 s). */
   readonly keepAliveTimeoutMs?: number;
+  /**
+   * Serve HTTPS with this certificate (it must name 127.0.0.1); the kubeconfig then trusts `ca`.
+   * With `client`, the server requires a client certificate signed by `ca` and the kubeconfig
+   * presents `client` (mutual TLS, as a real API server authenticates certificate users).
+   */
+  readonly tls?: {
+    readonly cert: string;
+    readonly key: string;
+    readonly ca: string;
+    readonly client?: { readonly cert: string; readonly key: string };
+  };
 }
 
 export interface RequestRecord {
@@ -153,12 +167,24 @@ export class TestApiServer {
     this.#options = options;
     this.#installed = new Set(options.installedApis ?? CRD_GROUP_VERSIONS);
     for (const type of RESOURCE_TYPES) this.#objects.set(type.plural, new Map());
-    this.#server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.#handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500);
         res.end(String(err));
       });
-    });
+    };
+    const tls = options.tls;
+    this.#server =
+      tls === undefined
+        ? createServer(handler)
+        : createHttpsServer(
+            {
+              cert: tls.cert,
+              key: tls.key,
+              ...(tls.client === undefined ? {} : { ca: tls.ca, requestCert: true, rejectUnauthorized: true }),
+            },
+            handler,
+          );
     if (options.keepAliveTimeoutMs !== undefined) this.#server.keepAliveTimeout = options.keepAliveTimeoutMs;
     this.#server.on('connection', (socket) => {
       if (this.#offline) {
@@ -188,9 +214,9 @@ export class TestApiServer {
     return this.#port;
   }
 
-  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  /** Base URL, e.g. `http://127.0.0.1:41234` (`https://` with `tls`). */
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return `${this.#options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.#port}`;
   }
 
   // ---- objects ----------------------------------------------------------------------------------
@@ -391,12 +417,31 @@ export class TestApiServer {
     return JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      // The client only speaks plain HTTP to a cluster marked insecure-skip-tls-verify.
-      clusters: [{ name: 'test', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'test', user: this.#options.token === undefined ? {} : { token: this.#options.token } }],
+      clusters: [{ name: 'test', cluster: { server: this.url, ...this.#trust() } }],
+      users: [{ name: 'test', user: this.#credentials() }],
       contexts: [{ name: 'test', context: { cluster: 'test', user: 'test' } }],
       'current-context': 'test',
     });
+  }
+
+  #trust(): Json {
+    const tls = this.#options.tls;
+    // The client only speaks plain HTTP to a cluster marked insecure-skip-tls-verify.
+    if (tls === undefined) return { 'insecure-skip-tls-verify': true };
+    return { 'certificate-authority-data': Buffer.from(tls.ca).toString('base64') };
+  }
+
+  #credentials(): Json {
+    const client = this.#options.tls?.client;
+    return {
+      ...(this.#options.token === undefined ? {} : { token: this.#options.token }),
+      ...(client === undefined
+        ? {}
+        : {
+            'client-certificate-data': Buffer.from(client.cert).toString('base64'),
+            'client-key-data': Buffer.from(client.key).toString('base64'),
+          }),
+    };
   }
 
   /** Writes the kubeconfig to a new file (in `dir`, default a fresh temp dir); returns its path. */
