@@ -78,11 +78,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function send(res: ServerResponse, status: number, body: string | Buffer): void {
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
-  });
-  res.end(body);
+  // One conversion to bytes: measuring a string's UTF-8 length and then writing it would walk a
+  // reply of hundreds of kilobytes twice.
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': bytes.length });
+  res.end(bytes);
 }
 
 const errorBody = (message: string): string => JSON.stringify({ error: message });
