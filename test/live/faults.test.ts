@@ -209,4 +209,36 @@ describe('live store under API-server faults', () => {
       await h.close();
     }
   });
+
+  for (const tc of [
+    {
+      name: 'with a bookmark before the compaction, a dropped watch resumes without a relist',
+      bookmark: true,
+      relists: [],
+    },
+    { name: 'without one, the same drop needs a relist', bookmark: false, relists: ['nodes'] },
+  ]) {
+    it(`bookmarks: ${tc.name}`, async () => {
+      const h = await startHarness({ objects });
+      try {
+        // Advance the resourceVersion through other resources: the node watch sees no event.
+        for (let i = 0; i < 5; i++) h.api.create(makePVC(`db/c-${i}`).class('wffc').obj());
+        await eventually(() => h.store.getPersistentVolumeClaim('db', 'c-4') !== undefined);
+        if (tc.bookmark) h.api.bookmark();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        h.api.compact();
+        const from = h.logs.length;
+        h.api.dropWatches({ resource: 'nodes' });
+        await eventually(() => h.api.openWatches('nodes') === 1);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const relists = h.logs
+          .slice(from)
+          .filter((l) => l.msg === 'cache synced')
+          .map((l) => l.resource);
+        expect(relists).to.deep.equal(tc.relists);
+      } finally {
+        await h.close();
+      }
+    });
+  }
 });

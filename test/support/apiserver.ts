@@ -287,7 +287,7 @@ export class TestApiServer {
     };
   }
 
-  /** Removes every fault rule and answers every hanging request with 503. */
+  /** Removes every fault rule and drops the connections of hanging requests (their clients see a reset). */
   clearFaults(): void {
     this.#faults = [];
     for (const res of this.#hanging) res.destroy();
