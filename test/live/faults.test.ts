@@ -231,11 +231,14 @@ describe('live store under API-server faults', () => {
         h.api.dropWatches({ resource: 'nodes' });
         await eventually(() => h.api.openWatches('nodes') === 1);
         await new Promise((resolve) => setTimeout(resolve, 50));
-        const relists = h.logs
-          .slice(from)
-          .filter((l) => l.msg === 'cache synced')
-          .map((l) => l.resource);
-        expect(relists).to.deep.equal(tc.relists);
+        await eventually(() =>
+          expect(
+            h.logs
+              .slice(from)
+              .filter((l) => l.msg === 'cache synced')
+              .map((l) => l.resource),
+          ).to.deep.equal(tc.relists),
+        );
       } finally {
         await h.close();
       }
