@@ -97,6 +97,13 @@ const ITEMS = [Buffer.from('items')];
 const METADATA = [Buffer.from('metadata')];
 const NAME_LABELS = [Buffer.from('name'), Buffer.from('labels')];
 
+/** Classes of bytes inside a JSON string: ORDINARY, or one that ends the fast loop (`"`, `\`, control characters). */
+const ORDINARY = 0;
+const STRING_BYTE = new Uint8Array(256);
+for (let c = 0; c < 0x20; c++) STRING_BYTE[c] = 1;
+STRING_BYTE[QUOTE] = 1;
+STRING_BYTE[BACKSLASH] = 1;
+
 /** Bytes that may follow a `\` in a JSON string (besides `u`). */
 const SIMPLE_ESCAPE = new Uint8Array(256);
 for (const c of '"\\/bfnrt') SIMPLE_ESCAPE[c.charCodeAt(0)] = 1;
@@ -171,6 +178,9 @@ class Scanner {
     let p = this.pos + 1;
     let escaped = false;
     for (;;) {
+      // The hot loop: one table load per ordinary byte. Past the end `buf[p]` is undefined, which
+      // is not an ordinary byte either, so the end needs no check of its own here.
+      while (STRING_BYTE[buf[p] as number] === ORDINARY) p++;
       if (p >= n) {
         this.pos = p;
         this.fail('unterminated string');
@@ -230,6 +240,13 @@ class Scanner {
     }
     const length = close - start;
     return wants.findIndex((w) => w.length === length && this.buf.compare(w, 0, length, start, close) === 0);
+  }
+
+  /** Validates a key at `pos` (after whitespace) and the `:` after it, without decoding it. */
+  skipKey(): void {
+    if (this.ws() !== QUOTE) this.fail('expected string key');
+    this.string();
+    this.expect(COLON, "':' after object key");
   }
 
   /** Scans a key at `pos` (after whitespace) and the `:` after it; returns the key's text. */
@@ -320,7 +337,7 @@ class Scanner {
       else if (c === LBRACE) {
         if (this.open(RBRACE, depth + stack.length + 1)) {
           stack.push(1);
-          this.key();
+          this.skipKey();
           continue;
         }
       } else if (c === LBRACKET) {
@@ -339,7 +356,7 @@ class Scanner {
         if (top === -1) return;
         if (top === 1) {
           if (this.more(RBRACE, '}')) {
-            this.key();
+            this.skipKey();
             break;
           }
         } else if (this.more(RBRACKET, ']')) break;
