@@ -97,5 +97,5 @@ export function encodeFilterError(message: string): string {
 
 /** Prioritize reply: a HostPriorityList with integer scores. */
 export function encodePriorities(priorities: readonly HostPriority[]): string {
-  return `[${priorities.map((p) => `{"Host":${JSON.stringify(p.Host)},"Score":${p.Score}}`).join(',')}]`;
+  return JSON.stringify(priorities);
 }
