@@ -14,6 +14,7 @@ import type { FailedNodesMap, HostPriority } from './wire.js';
 /** Printable ASCII other than `"` and `\`: a string of these is its own JSON string literal body. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const NON_ASCII = /[\u007f-\uffff]/g;
+const HAS_NON_ASCII = /[\u0080-\uffff]/;
 
 /** `s` as a JSON string literal in ASCII (node names, DNS subdomains, take the fast way). */
 export function asciiJson(s: string): string {
@@ -23,7 +24,8 @@ export function asciiJson(s: string): string {
 
 /**
  * A reason message as an ASCII JSON string literal, to be repeated in a reply's entries. (Node
- * names go through JSON.stringify: they are ASCII in any valid object, and it is faster.)
+ * names go through JSON.stringify unless they hold non-ASCII characters: they are ASCII in any
+ * valid object, and it is faster.)
  */
 export function encodeReason(message: string): string {
   // Round-trip through latin1 so that V8 holds it as a one-byte string: `asciiJson` of a message
@@ -38,7 +40,9 @@ export class FailedNodesJson {
   readonly #parts: string[] = [];
 
   add(name: string, reason: string): void {
-    this.#parts.push(this.#parts.length === 0 ? '' : ',', JSON.stringify(name), ':', reason);
+    // Names are ASCII in any valid object; any other is escaped, since Nodes replies are written as latin1.
+    const key = HAS_NON_ASCII.test(name) ? asciiJson(name) : JSON.stringify(name);
+    this.#parts.push(this.#parts.length === 0 ? '' : ',', key, ':', reason);
   }
 
   get count(): number {
