@@ -1,0 +1,113 @@
+/**
+ * Fuzzing the request decoder in-process: it answers every body with a decoded request or a
+ * DecodeError (HTTP 400), never anything else; its two ways in (JSON.parse for small NodeNames
+ * bodies, the validating scanner for the rest) decode the same body the same way; and no body
+ * pollutes a prototype, whether decoded alone or decided by the whole app.
+ */
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { createApp } from '../../src/app.js';
+import { StaticStore } from '../../src/cluster/static.js';
+import { loadConfig } from '../../src/config/config.js';
+import { type DecodedArgs, DecodeError, decodeArgs, PARSE_LIMIT } from '../../src/extender/decode.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { type Running, serveApp } from '../support/http.js';
+import { send } from './support/client.js';
+import {
+  type Body,
+  bigBody,
+  CLUSTER,
+  contractViolation,
+  hostileBody,
+  preview,
+  prototypesClean,
+  runs,
+  SEED,
+} from './support/fuzz.js';
+
+/** What a decode comes to, as plain data: the error message, or the pod and the nodes with their labels. */
+function outcome(bytes: Buffer): unknown {
+  let args: DecodedArgs;
+  try {
+    args = decodeArgs(bytes);
+  } catch (err) {
+    if (err instanceof DecodeError) return { error: true };
+    throw err;
+  }
+  return args.mode === 'names'
+    ? { pod: args.pod, names: args.nodeNames }
+    : { pod: args.pod, nodes: args.nodes.map((n) => ({ name: n.name, labels: n.labels, json: n.json() })) };
+}
+
+const printable = (b: Body) => Object.assign(b, { [fc.toStringMethod]: () => preview(b.kind, b.bytes) });
+
+describe('fuzz: the request decoder (in-process)', function () {
+  this.timeout(300_000);
+
+  it('answers every hostile body with a decoded request or a DecodeError, and pollutes no prototype', () => {
+    fc.assert(
+      fc.property(hostileBody.map(printable), (b) => {
+        outcome(b.bytes);
+        return prototypesClean();
+      }),
+      { seed: SEED, numRuns: runs(3_000) },
+    );
+  });
+
+  it('the same for nesting up to 100,000 deep and strings and lists of megabytes', () => {
+    fc.assert(
+      fc.property(bigBody.map(printable), (b) => {
+        outcome(b.bytes);
+        return prototypesClean();
+      }),
+      { seed: SEED, numRuns: runs(40) },
+    );
+  });
+
+  it('JSON.parse and the scanner decode every body alike (the body padded past PARSE_LIMIT takes the scanner)', () => {
+    const padding = Buffer.alloc(PARSE_LIMIT, 0x20);
+    fc.assert(
+      fc.property(hostileBody.map(printable), (b) => {
+        const small = outcome(b.bytes);
+        const padded = outcome(Buffer.concat([b.bytes, padding]));
+        expect(padded).to.deep.equal(small);
+      }),
+      { seed: SEED, numRuns: runs(1_000) },
+    );
+  });
+});
+
+describe('fuzz: __proto__ and constructor keys through the whole app (in-process)', function () {
+  this.timeout(300_000);
+  let server: Running;
+  const uncaught: unknown[] = [];
+  const trap = (err: unknown) => uncaught.push(err);
+
+  before(async () => {
+    const store = new StaticStore();
+    for (const o of CLUSTER) store.add(o);
+    server = await serveApp(createApp({ store, config: loadConfig(), logger: createLogger('silent') }));
+    process.on('uncaughtException', trap);
+  });
+  after(async () => {
+    process.off('uncaughtException', trap);
+    await server.close();
+  });
+
+  it('every reply keeps the contract, no prototype is polluted, nothing escapes', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        hostileBody.map(printable),
+        fc.constantFrom<'filter' | 'prioritize'>('filter', 'prioritize'),
+        async (b, verb) => {
+          const answer = await send(server.url, { path: `/${verb}`, body: b.bytes });
+          const broken = contractViolation(verb, 'POST', b.bytes, answer);
+          if (broken !== undefined) throw new Error(broken);
+          return prototypesClean() && uncaught.length === 0;
+        },
+      ),
+      { seed: SEED, numRuns: runs(1_000), endOnFailure: true },
+    );
+    expect({ clean: prototypesClean(), uncaught }).to.deep.equal({ clean: true, uncaught: [] });
+  });
+});
