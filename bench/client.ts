@@ -29,7 +29,7 @@ export class Client {
   }
 
   /** POSTs `body` to `path` and resolves when the whole reply has arrived. Does I/O. */
-  post(path: string, body: Buffer, keepBody: boolean): Promise<Exchange> {
+  post(path: string, body: Buffer, keepBody: boolean, headers: Record<string, string> = {}): Promise<Exchange> {
     return new Promise((resolve, reject) => {
       const started = performance.now();
       const req = request(
@@ -39,7 +39,7 @@ export class Client {
           port: this.#base.port,
           method: 'POST',
           path,
-          headers: { 'content-type': 'application/json', 'content-length': body.length },
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': body.length },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -30,9 +30,30 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** Header asking for a constant reply of that many bytes instead of the echo (the harness's transfer floor). */
+export const FLOOR_HEADER = 'x-bench-reply-bytes';
+
+/** `n` bytes of valid JSON: `{"x":"aaa…"}` (at least 8). */
+export function constantReply(n: number): Buffer {
+  const body = Buffer.alloc(Math.max(8, n), 0x61);
+  body.write('{"x":"', 0, 'latin1');
+  body.write('"}', body.length - 2, 'latin1');
+  return body;
+}
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const floor = Number(req.headers[FLOOR_HEADER]);
+  if (floor > 0) {
+    // The cost of moving this request and a reply of that size, and nothing else.
+    const body = constantReply(floor);
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+    });
+    return;
+  }
   req.on('end', () => {
     let args: EchoArgs;
     try {

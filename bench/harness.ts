@@ -20,6 +20,7 @@ import {
   type PodKind,
   storageClasses,
 } from './cluster.js';
+import { FLOOR_HEADER } from './echo.js';
 import { type LiveMemoryResult, measureLiveMemory } from './live-memory.js';
 import { Prng } from './prng.js';
 import { nodeNamesModeBody, nodesModeBody, nodeWithTypeMeta, writeListFile } from './requests.js';
@@ -58,6 +59,21 @@ export interface Row {
   readonly checks: readonly Check[];
 }
 
+/**
+ * What moving this request and a reply of the subject's size costs with no work at all: the echo
+ * server answering with constant bytes of that size, interleaved with the echo itself. The best
+ * ratio any server that sends this reply can reach is `p50 / echoP50`.
+ */
+export interface TransferFloor {
+  readonly workload: string;
+  readonly verb: Verb;
+  readonly baselineReplyBytes: number;
+  readonly replyBytes: number;
+  readonly p50: number;
+  readonly echoP50: number;
+  readonly ratio: number;
+}
+
 export interface ServerReport {
   readonly key: ServerKey;
   readonly state: string;
@@ -74,6 +90,7 @@ export interface BenchReport {
   readonly machine: { cpus: number; cpuModel: string; memoryBytes: number; kernel: string; node: string };
   readonly nodeBytes: { readonly mean: number };
   readonly rows: readonly Row[];
+  readonly floors: readonly TransferFloor[];
   readonly servers: readonly ServerReport[];
   /** Target 6: the live store synced in a child process from a test API server. */
   readonly liveMemory: LiveMemoryResult;
@@ -265,6 +282,40 @@ async function runWorkload(
   }
 }
 
+async function measureFloor(w: Workload, row: Row, inputs: Inputs, echo: RunningServer): Promise<TransferFloor> {
+  const req = requestFor(w, inputs);
+  const client = new Client(echo.url);
+  const path = `/${row.verb}`;
+  const floor: number[] = [];
+  const plain: number[] = [];
+  const batch = w.mode === 'nodes' ? 1 : Math.max(1, Math.floor(w.sampling.batch / 2));
+  const rounds = Math.max(2, Math.floor(w.sampling.rounds / 2));
+  const headers = { [FLOOR_HEADER]: String(row.subject.replyBytes) };
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const which of round % 2 === 0 ? ['floor', 'plain'] : ['plain', 'floor']) {
+        for (let i = 0; i < batch; i++) {
+          const x = await client.post(path, req.body, false, which === 'floor' ? headers : {});
+          (which === 'floor' ? floor : plain).push(x.ms);
+        }
+      }
+    }
+  } finally {
+    client.close();
+  }
+  const p50 = summarize(floor).p50;
+  const echoP50 = summarize(plain).p50;
+  return {
+    workload: w.key,
+    verb: row.verb,
+    baselineReplyBytes: row.baseline.replyBytes,
+    replyBytes: row.subject.replyBytes,
+    p50,
+    echoP50,
+    ratio: p50 / echoP50,
+  };
+}
+
 /** A server must answer a truncated request with HTTP 400 (the harness checks its servers, not only its numbers). */
 async function checkRejectsTruncated(key: ServerKey, server: RunningServer, body: Buffer): Promise<string[]> {
   const client = new Client(server.url);
@@ -317,6 +368,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         );
       }
     }
+    const floors: TransferFloor[] = [];
+    const echo = servers.get('echo');
+    for (const w of workloads(profile)) {
+      if (echo === undefined || w.concurrency > 1 || w.servers[0] !== 'echo') continue;
+      for (const row of rows.filter((r) => r.workload === w.key)) floors.push(await measureFloor(w, row, inputs, echo));
+    }
     log(`live store memory: ${profile.live.nodes} nodes, ${profile.live.volumes} PV/PVC pairs`);
     const liveMemory = await measureLiveMemory(profile.seed, profile.live.nodes, profile.live.volumes, dir);
     log(`  synced in ${(liveMemory.syncMs / 1000).toFixed(1)} s, RSS ${(liveMemory.rss / 1048576).toFixed(0)} MiB`);
@@ -353,6 +410,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       },
       nodeBytes: { mean: meanNodeBytes },
       rows,
+      floors,
       servers: serverReports,
       liveMemory,
       liveMemoryAtTargetSize: profile.live.nodes >= 5000 && profile.live.volumes >= 50_000,

@@ -111,6 +111,17 @@ export function renderMarkdown(report: BenchReport, previous: string | undefined
     '',
     `Live-store memory (T6): the live store (\`src/cluster/live\`, informers over list + watch, objects pruned on entry) ran in a child process against the test API server of the live-cache tests, seeded with ${objectCounts(report.liveMemory.objects)} (the same generated objects as the states above); it synced in ${(report.liveMemory.syncMs / 1000).toFixed(1)} s and its RSS was read from /proc after garbage collection.`,
     '',
+    '### Transfer floor',
+    '',
+    "The same request answered by the echo server with constant bytes of the extender's reply size (no parsing, no work), interleaved with the plain echo: the lowest ratio to echo that any server sending that reply could reach on this machine.",
+    '',
+    '| workload | verb | echo reply | extender reply | floor p50 | echo p50 | floor / echo |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...report.floors.map(
+      (f) =>
+        `| ${f.workload} | ${f.verb} | ${size(f.baselineReplyBytes)} | ${size(f.replyBytes)} | ${ms(f.p50)} | ${ms(f.echoP50)} | **${f.ratio.toFixed(2)}** |`,
+    ),
+    '',
     '### Servers',
     '',
     '| server | state | startup (load + listen) | RSS ready | RSS end | peak RSS |',

@@ -25,6 +25,14 @@ describe('bench harness (smoke profile)', function () {
     }
   });
 
+  it('measures the transfer floor of every one-at-a-time row against echo', () => {
+    const want = report.rows.filter((r) => r.concurrency === 1 && r.baseline.server === 'echo');
+    expect(report.floors.map((f) => `${f.workload} ${f.verb}`)).to.deep.equal(
+      want.map((r) => `${r.workload} ${r.verb}`),
+    );
+    for (const f of report.floors) expect(f.replyBytes, `${f.workload} ${f.verb}`).to.be.greaterThan(0);
+  });
+
   it('measures the memory of every server', () => {
     expect(report.servers.map((s) => s.key)).to.deep.equal(['echo', 'extender', 'extender-many']);
     for (const s of report.servers) expect(s.rssPeak, s.key).to.be.greaterThan(0);
