@@ -326,12 +326,13 @@ describe('broken cluster objects become verdicts with reasons, never exceptions'
 
   for (const tc of cases) {
     it(`${tc.name} (state file and live caches agree)`, async () => {
+      const objects = [...(tc.nodes ?? nodes), ...tc.objects];
       const state = files.file(
         `state-${cases.indexOf(tc)}.yaml`,
-        stringify({ apiVersion: 'v1', kind: 'List', items: [...nodes, ...tc.objects] }),
+        stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
       );
       const fromFile = await decide(loadState([state]).store, tc.pod);
-      const h = await startHarness({ objects: [...nodes, ...tc.objects].filter(isApiObject) });
+      const h = await startHarness({ objects: objects.filter(isApiObject) });
       let live: typeof fromFile;
       try {
         live = await decide(h.store, tc.pod);
