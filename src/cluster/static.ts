@@ -150,10 +150,11 @@ function lineOf(text: string, offset: number): number {
 
 /** The objects in one file's text: documents, each a plain object or a `*List` with `items`. Throws StateError. */
 export function parseStateText(file: string, text: string): unknown[] {
-  const docs: unknown[] = [];
+  /** Each document with the line it starts on. */
+  const docs: { value: unknown; line: number }[] = [];
   if (file.endsWith('.json')) {
     try {
-      docs.push(JSON.parse(text));
+      docs.push({ value: JSON.parse(text), line: 1 });
     } catch (err) {
       const m = /position (\d+)/.exec((err as Error).message);
       // V8 gives a position for everything but a truncated document, which ends at the last line.
@@ -176,14 +177,26 @@ export function parseStateText(file: string, text: string): unknown[] {
         const line = lineCounter.linePos(doc.range[0]).line;
         throw new StateError(`${file}:${line}: invalid YAML: ${(err as Error).message}`);
       }
-      if (value !== null && value !== undefined) docs.push(value);
+      if (value !== null && value !== undefined)
+        docs.push({ value, line: lineCounter.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line });
     }
   }
   const out: unknown[] = [];
-  for (const d of docs) {
+  const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v);
+  for (const { value: d, line } of docs) {
     if (d && typeof d === 'object' && !Array.isArray(d)) {
       const { kind, items } = d as { kind?: unknown; items?: unknown };
-      if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items)) {
+      if (typeof kind === 'string' && kind.endsWith('List') && items !== undefined && items !== null) {
+        // A list whose items are not objects is no list of Kubernetes objects: say where, rather
+        // than load nothing from it without a word.
+        if (!Array.isArray(items))
+          throw new StateError(`${file}:${line}: ${kind}.items must be a list, found ${typeName(items)}`);
+        const bad = items.findIndex((item) => item === null || typeof item !== 'object' || Array.isArray(item));
+        if (bad >= 0) {
+          throw new StateError(
+            `${file}:${line}: ${kind}.items[${bad}] must be an object, found ${typeName(items[bad])}`,
+          );
+        }
         // Items of a typed list as the API server returns it (`PersistentVolumeClaimList`) carry no
         // kind of their own: it is the list's kind without `List`.
         const itemKind = kind === 'List' || kind.endsWith('.List') ? undefined : kind.slice(0, -'List'.length);
