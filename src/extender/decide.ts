@@ -36,6 +36,9 @@ function nodeLabels(node: { metadata?: { labels?: unknown } } | undefined): Labe
   return l && typeof l === 'object' && !Array.isArray(l) ? (l as Labels) : EMPTY;
 }
 
+/** Most objects one request reads through from the API server. */
+export const MAX_READ_THROUGH = 32;
+
 /**
  * Gathers the pod's facts; when the store missed objects and can read them through, reads them and
  * gathers again, so a claim created a moment before its pod is decided from the real object. Does
@@ -52,7 +55,9 @@ export async function gatherFacts(
   if (first.misses.length === 0 || !deps.store.readThrough) return first.facts;
   let result: ReadThroughResult;
   try {
-    result = await deps.store.readThrough(first.misses);
+    // One pod must not turn into a storm of GETs: beyond the first MAX_READ_THROUGH objects, what
+    // the cache does not have counts as absent (a pod missing that many objects fits no node anyway).
+    result = await deps.store.readThrough(first.misses.slice(0, MAX_READ_THROUGH));
   } catch (err) {
     deps.observer.error('read_through');
     log?.warn({ err }, 'read-through failed');

@@ -5,16 +5,20 @@
  *   messages (a 5,000-node reply of gigabytes: 24 s, then a 500);
  * - per-node work grew with pod-level problems, which are the same for every node;
  * - Nodes-mode rejections of non-ASCII node names were written as latin1, so the reply named
- *   nodes that were not in the request.
+ *   nodes that were not in the request;
+ * - in live mode, a pod with hundreds of claims missing from the cache became as many concurrent
+ *   GETs to the API server.
  */
 import { expect } from 'chai';
 import { createApp } from '../../src/app.js';
 import { StaticStore } from '../../src/cluster/static.js';
+import type { ClusterStore } from '../../src/cluster/store.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { loadConfig } from '../../src/config/config.js';
 import { explainPod } from '../../src/explain.js';
-import { joinReasons, MAX_NODE_REASON } from '../../src/extender/decide.js';
+import { joinReasons, MAX_NODE_REASON, MAX_READ_THROUGH } from '../../src/extender/decide.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { startHarness } from '../live/harness.js';
 import { makeNode, makePod, makePV, makePVC } from '../support/builders.js';
 import { type Running, serveApp } from '../support/http.js';
 import { send } from './support/client.js';
@@ -39,7 +43,7 @@ describe('findings: bounded replies and exact names', function () {
   after(async () => {
     await Promise.all(servers.map((s) => s.close()));
   });
-  async function serve(store: StaticStore): Promise<Running> {
+  async function serve(store: ClusterStore): Promise<Running> {
     const s = await serveApp(createApp({ store, config, logger: createLogger('silent') }));
     servers.push(s);
     return s;
@@ -108,5 +112,24 @@ describe('findings: bounded replies and exact names', function () {
       NodeNames: null,
     });
     expect(Object.keys(reply.FailedAndUnresolvableNodes as object)).to.deep.equal(names);
+  });
+
+  it(`live mode: a pod with 200 claims missing from the cache reads at most ${MAX_READ_THROUGH} of them through`, async () => {
+    const h = await startHarness({ objects: [makeNode('a1').obj()] });
+    try {
+      const server = await serve(h.store);
+      const many = makePod('db/many');
+      for (let i = 0; i < 200; i++) many.claim(`c${i}`);
+      h.api.clearRequests();
+      const reply = await filter(server, { Pod: many.obj(), Nodes: null, NodeNames: ['a1'] });
+      expect({
+        passed: reply.NodeNames,
+        error: reply.Error,
+        rejected: Object.keys(reply.FailedAndUnresolvableNodes as object),
+        gets: h.api.requests({ verb: 'get', resource: 'persistentvolumeclaims' }).length,
+      }).to.deep.equal({ passed: [], error: '', rejected: ['a1'], gets: MAX_READ_THROUGH });
+    } finally {
+      await h.close();
+    }
   });
 });
