@@ -236,7 +236,9 @@ const invalidUtf8: fc.Arbitrary<Body> = fc
 
 /** Nesting of `depth` arrays or objects, as a whole body or as the value of a Pod field. */
 export function nested(depth: number, shape: 'array' | 'object'): string {
-  return shape === 'array' ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + 'null' + '}'.repeat(depth);
+  return shape === 'array'
+    ? `${'['.repeat(depth)}${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}null${'}'.repeat(depth)}`;
 }
 
 const deepNesting: fc.Arbitrary<Body> = fc
