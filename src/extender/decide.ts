@@ -77,8 +77,8 @@ export function verdicts(facts: PodFacts, nodes: readonly NodeView[]): Map<strin
 
 /** A reply body, and whether it carries `Error` (the extender could not decide). */
 export interface Reply {
-  /** JSON text, or its UTF-8 bytes (replies that echo Node objects are spliced from the request's bytes). */
-  readonly body: string | Buffer;
+  /** JSON text, or UTF-8 pieces to be written in order (replies that echo Node objects splice the request's bytes). */
+  readonly body: string | readonly Buffer[];
   readonly outcome: 'ok' | 'error';
 }
 
@@ -225,7 +225,7 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: Logger): 
   }
   const rejections = new Rejections(facts, log);
   let passed: number;
-  let body: string | Buffer;
+  let body: string | readonly Buffer[];
   if (args.mode === 'nodes') {
     const passing = args.nodes.filter((n) => rejections.fits(n));
     passed = passing.length;

@@ -58,29 +58,33 @@ function failedJson(failed: FailedNodesMap | FailedNodesJson): string {
   return failed instanceof FailedNodesJson ? failed.toString() : JSON.stringify(failed);
 }
 
-/** Filter reply for `Nodes` mode: the passing nodes' original bytes, rejections in FailedAndUnresolvableNodes. */
-export function encodeFilterNodes(passing: readonly CandidateNode[], failed: FailedNodesMap | FailedNodesJson): Buffer {
-  const parts: Buffer[] = [Buffer.from('{"Nodes":{"metadata":{},"items":[')];
+/**
+ * Filter reply for `Nodes` mode: the passing nodes' original bytes, rejections in
+ * FailedAndUnresolvableNodes. Returned as pieces to be written in order: the nodes are views into
+ * the request body, sent without copying megabytes into a new buffer.
+ */
+export function encodeFilterNodes(
+  passing: readonly CandidateNode[],
+  failed: FailedNodesMap | FailedNodesJson,
+): readonly Buffer[] {
+  const parts: Buffer[] = [NODES_HEAD];
   passing.forEach((n, i) => {
     if (i > 0) parts.push(COMMA);
     parts.push(n.bytes());
   });
   const tail = `]},"NodeNames":null,"FailedNodes":{},"FailedAndUnresolvableNodes":${failedJson(failed)},"Error":""}`;
-  parts.push(Buffer.from(tail, 'latin1'));
-  return Buffer.concat(parts);
+  parts.push(Buffer.from(tail, 'utf8'));
+  return parts;
 }
 
+const NODES_HEAD = Buffer.from('{"Nodes":{"metadata":{},"items":[');
 const COMMA = Buffer.from(',');
 const ALL_NODES_HEAD = Buffer.from('{"Nodes":');
 const ALL_NODES_TAIL = Buffer.from(',"NodeNames":null,"FailedNodes":{},"FailedAndUnresolvableNodes":{},"Error":""}');
 
-/** Filter reply for `Nodes` mode that passes every node: the request's NodeList echoed whole, byte for byte. */
-export function encodeFilterAllNodes(nodeList: string | Buffer): Buffer {
-  return Buffer.concat([
-    ALL_NODES_HEAD,
-    typeof nodeList === 'string' ? Buffer.from(nodeList) : nodeList,
-    ALL_NODES_TAIL,
-  ]);
+/** Filter reply for `Nodes` mode that passes every node: the request's NodeList echoed whole, byte for byte (pieces, as above). */
+export function encodeFilterAllNodes(nodeList: string | Buffer): readonly Buffer[] {
+  return [ALL_NODES_HEAD, typeof nodeList === 'string' ? Buffer.from(nodeList) : nodeList, ALL_NODES_TAIL];
 }
 
 /** Filter reply for `NodeNames` mode. */
