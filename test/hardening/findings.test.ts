@@ -7,9 +7,13 @@
  * - Nodes-mode rejections of non-ASCII node names were written as latin1, so the reply named
  *   nodes that were not in the request;
  * - in live mode, a pod with hundreds of claims missing from the cache became as many concurrent
- *   GETs to the API server.
+ *   GETs to the API server;
+ * - a small body that JSON.parse rejected was logged (and answered) with V8's message, which quotes
+ *   a stretch of the body.
  */
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
+import { pino } from 'pino';
 import { createApp } from '../../src/app.js';
 import { StaticStore } from '../../src/cluster/static.js';
 import type { ClusterStore } from '../../src/cluster/store.js';
@@ -131,5 +135,28 @@ describe('findings: bounded replies and exact names', function () {
     } finally {
       await h.close();
     }
+  });
+
+  it('a body that is not JSON is reported by byte offset: neither the log nor the reply quotes it', async () => {
+    const logged: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        logged.push(chunk.toString('utf8'));
+        callback();
+      },
+    });
+    const server = await serveApp(createApp({ store: storeOf([]), config, logger: pino({ level: 'info' }, sink) }));
+    servers.push(server);
+    const body = '{"Pod":{"spec":{"containers":[{"env":[{"value":"hunter2-secret"}]}]}},"NodeNames":[x]}';
+    const answer = await send(server.url, { path: '/filter', body: Buffer.from(body) });
+    expect({
+      status: answer.status,
+      reply: JSON.parse(answer.body),
+      leaked: [answer.body, ...logged].filter((text) => text.includes('hunter2')),
+    }).to.deep.equal({
+      status: 400,
+      reply: { error: 'request body is not valid JSON: expected a JSON value (found "x") at byte 83' },
+      leaked: [],
+    });
   });
 });
