@@ -43,10 +43,40 @@ export function isJsonContentType(header: string | undefined): boolean {
 class BodyTooLarge extends Error {}
 
 /**
- * Reads the whole request body. Rejects with BodyTooLarge as soon as Content-Length or the bytes
- * received exceed `limit`, and with the stream's error if the client goes away. Does I/O.
+ * Large request buffers kept for reuse. A Nodes-mode body is megabytes; allocating that much memory
+ * outside the V8 heap on every call makes V8 run full collections over everything the process holds
+ * (with a static state of thousands of full Node objects, tens of milliseconds). A buffer returns to
+ * the pool when its response has been handed to the socket: the reply may be made of views into it.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+class BodyPool {
+  static readonly MIN_SIZE = 1 << 20;
+  static readonly KEEP = 4;
+  readonly #free: Buffer[] = [];
+
+  /** A buffer of exactly `size` bytes (a view into a pooled one for large sizes) and how to give it back. */
+  acquire(size: number): { buf: Buffer; release: () => void } {
+    if (size < BodyPool.MIN_SIZE) return { buf: Buffer.allocUnsafe(size), release: () => {} };
+    // Reuse only a buffer of about this size, so that one huge call does not pin its memory forever.
+    const i = this.#free.findIndex((b) => b.length >= size && b.length <= 2 * size);
+    const whole = i >= 0 ? (this.#free.splice(i, 1)[0] as Buffer) : Buffer.allocUnsafe(size);
+    let released = false;
+    return {
+      buf: whole.subarray(0, size),
+      release: () => {
+        if (released) return;
+        released = true;
+        if (this.#free.length < BodyPool.KEEP) this.#free.push(whole);
+      },
+    };
+  }
+}
+
+/**
+ * Reads the whole request body. Rejects with BodyTooLarge as soon as Content-Length or the bytes
+ * received exceed `limit`, and with the stream's error if the client goes away. `release` gives a
+ * pooled buffer back (call it once nothing refers to the body any more). Does I/O.
+ */
+function readBody(req: IncomingMessage, limit: number, pool: BodyPool): Promise<{ body: Buffer; release: () => void }> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     const known = req.headers['content-length'] !== undefined && Number.isSafeInteger(declared) && declared >= 0;
@@ -55,13 +85,18 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       return;
     }
     // With a Content-Length (kube-scheduler always sends one) chunks are copied once, into place.
-    const whole = known ? Buffer.allocUnsafe(declared) : undefined;
+    const target = known ? pool.acquire(declared) : undefined;
+    const whole = target?.buf;
     const chunks: Buffer[] = [];
     let received = 0;
+    const fail = (err: unknown) => {
+      target?.release();
+      reject(err);
+    };
     const onData = (chunk: Buffer) => {
       if (received + chunk.length > limit || (whole !== undefined && received + chunk.length > whole.length)) {
         req.off('data', onData);
-        reject(new BodyTooLarge());
+        fail(new BodyTooLarge());
         return;
       }
       if (whole !== undefined) chunk.copy(whole, received);
@@ -69,10 +104,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       received += chunk.length;
     };
     req.on('data', onData);
-    req.once('error', reject);
+    req.once('error', fail);
     req.once('end', () => {
-      if (whole === undefined) resolve(Buffer.concat(chunks, received));
-      else resolve(received === whole.length ? whole : whole.subarray(0, received));
+      if (whole === undefined || target === undefined)
+        resolve({ body: Buffer.concat(chunks, received), release: () => {} });
+      else resolve({ body: received === whole.length ? whole : whole.subarray(0, received), release: target.release });
     });
   });
 }
@@ -101,6 +137,7 @@ export function createVerbHandler(
   deps: VerbHandlerDeps,
 ): (verb: Verb, req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { observer, logger } = deps;
+  const pool = new BodyPool();
   return async (verb, req, res) => {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
@@ -112,7 +149,10 @@ export function createVerbHandler(
     }
     let body: Buffer;
     try {
-      body = await readBody(req, deps.bodyLimit);
+      const read = await readBody(req, deps.bodyLimit, pool);
+      body = read.body;
+      // 'close' comes once the response has been handed to the socket (or the client went away).
+      res.once('close', read.release);
     } catch (err) {
       if (!(err instanceof BodyTooLarge)) return; // the client went away: nobody to answer
       req.resume(); // discard the rest; the connection stays usable
