@@ -40,7 +40,7 @@ export class FailedNodesJson {
   readonly #parts: string[] = [];
 
   add(name: string, reason: string): void {
-    // Names are ASCII in any valid object; any other is escaped, since Nodes replies are written as latin1.
+    // Names are ASCII in any valid object; any other is escaped, so that a reply is ASCII however it is written.
     const key = HAS_NON_ASCII.test(name) ? asciiJson(name) : JSON.stringify(name);
     this.#parts.push(this.#parts.length === 0 ? '' : ',', key, ':', reason);
   }
