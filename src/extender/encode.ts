@@ -1,12 +1,12 @@
 /**
- * Encoding of extender replies. Node objects are echoed as received (their bytes are copied from
- * the request, never re-encoded from a model), and keys are PascalCase like the Go structs.
+ * Encoding of extender replies. Node objects are echoed as received (the request's own bytes are
+ * written back, never re-encoded from a model), and keys are PascalCase like the Go structs.
  *
- * Replies are built from ASCII-only pieces joined once (non-ASCII characters are written as
- * `\uXXXX` escapes, which Go decodes alike): a one-byte string is flat after one `join` and is its
- * own UTF-8, so writing it to the socket is a copy. A filter reply carries a reason for every
- * rejected node and thousands of nodes share a handful of distinct reasons, so each distinct
- * reason is encoded once (`encodeReason`) and repeated.
+ * Text replies are built from pieces joined once. Reasons and the node names of failure maps are
+ * kept ASCII (other characters written as `\uXXXX` escapes, which Go decodes alike): a one-byte
+ * string is flat after one `join` and is its own UTF-8, so turning it into bytes is a copy. A
+ * filter reply carries a reason for every rejected node and thousands of nodes share a handful of
+ * distinct reasons, so each distinct reason is encoded once (`encodeReason`) and repeated.
  */
 import type { CandidateNode } from './decode.js';
 import type { FailedNodesMap, HostPriority } from './wire.js';
