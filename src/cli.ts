@@ -294,6 +294,17 @@ async function explain(args: readonly string[], io: Io): Promise<number> {
   } else {
     pod = readPodFile(values['pod-file'] as string);
   }
+  return await printExplanation(pod, store, config, values, io);
+}
+
+/** Explains `pod` and prints the result as a table or JSON. */
+async function printExplanation(
+  pod: Pod,
+  store: ClusterStore,
+  config: Config,
+  values: { nodes?: string | undefined; output?: string | undefined },
+  io: Io,
+): Promise<number> {
   const result = await explainPod(pod, store, config, nodeList(values.nodes));
   io.out(values.output === 'json' ? `${JSON.stringify(result)}\n` : formatTable(result));
   return 0;
@@ -337,9 +348,7 @@ async function explainLive(
     } else {
       pod = readPodFile(values['pod-file'] as string);
     }
-    const result = await explainPod(pod, store, config, nodeList(values.nodes));
-    io.out(values.output === 'json' ? `${JSON.stringify(result)}\n` : formatTable(result));
-    return 0;
+    return await printExplanation(pod, store, config, values, io);
   } finally {
     await store.stop();
   }
