@@ -26,7 +26,7 @@ export interface ServerLimits {
   readonly headersTimeoutMs: number;
   /** Time to receive a whole request, body included; then it gets 408 and the connection is closed. */
   readonly requestTimeoutMs: number;
-  /** How long an idle keep-alive connection stays open. */
+  /** How long an idle keep-alive connection stays open (longer than the client's own idle timeout). */
   readonly keepAliveTimeoutMs: number;
   /** Requests served on one connection before it is closed (`Connection: close` on the last); 0: no limit. */
   readonly maxRequestsPerSocket: number;
@@ -38,7 +38,10 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   maxInFlight: 16,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 5_000,
+  // Longer than kube-scheduler's idle-connection timeout (Go's transport default, 90 s): the
+  // client always closes an idle connection first, so it never sends a call on one the server is
+  // closing at that moment.
+  keepAliveTimeoutMs: 95_000,
   maxRequestsPerSocket: 1_000,
 });
 
