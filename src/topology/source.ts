@@ -105,7 +105,10 @@ export function requiredText(src: SourceTopology, scope: Scope): string {
     const parts: string[] = [];
     if (src.nodeName !== undefined) parts.push(`node ${src.nodeName}`);
     if (src.selector) parts.push(src.selector.text);
-    if (src.zoneLabels.length > 0) parts.push(zoneLabelsText(src.zoneLabels));
+    // A legacy label that says what the nodeAffinity already says (provisioners often set both)
+    // would only make the message longer.
+    const extra = src.zoneLabels.filter((z) => !sameSet(src.selector?.inValues(z.key), z.values));
+    if (extra.length > 0) parts.push(zoneLabelsText(extra));
     return parts.join('; ');
   }
   if (scope === 'any') return '(any node)';
@@ -115,6 +118,10 @@ export function requiredText(src: SourceTopology, scope: Scope): string {
       return allowed && allowed.size > 0 ? [`${key} in [${[...allowed].join(',')}]`] : [];
     })
     .join(', ');
+}
+
+function sameSet(a: ReadonlySet<string> | undefined, b: ReadonlySet<string>): boolean {
+  return a !== undefined && a.size === b.size && [...a].every((v) => b.has(v));
 }
 
 /** Where a source is, for closeness scoring: its hostnames, zones and regions (any may be empty). */

@@ -930,6 +930,28 @@ describe('reason messages name the claim, the source and the topology', () => {
       ],
     },
     {
+      name: 'a legacy zone label equal to the nodeAffinity is not repeated; a different one is',
+      tc: {
+        name: '',
+        objects: [
+          makePV('src-pv').zone('zone-a').label(ZONE, 'zone-a').label(REGION, 'r1').obj(),
+          makePVC('db/src').boundTo('src-pv').obj(),
+          wffc,
+          makePVC('db/copy').class('wffc').cloneOf('src').obj(),
+        ],
+        pod: clonePod,
+        nodes,
+      },
+      node: 'c1',
+      want: [
+        {
+          code: 'CloneSourceTopology',
+          message:
+            'clone pvc "db/copy" needs a node in the topology of source pv "src-pv": topology.kubernetes.io/zone in [zone-a]; topology.kubernetes.io/region in [r1]',
+        },
+      ],
+    },
+    {
       name: 'missing claim',
       tc: { name: '', objects: [], pod: makePod('db/p').claim('nope').obj(), nodes },
       node: 'a1',
