@@ -8,7 +8,8 @@ if (process.send !== undefined) {
     if (message !== 'sample') return;
     const resources: Record<string, number> = {};
     for (const type of process.getActiveResourcesInfo()) resources[type] = (resources[type] ?? 0) + 1;
-    process.send?.({ resources, rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed });
+    const m = process.memoryUsage();
+    process.send?.({ resources, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external });
   });
   // The channel must not keep the server alive after SIGTERM.
   process.channel?.unref();

@@ -13,7 +13,7 @@ const P99_TARGET_MS = 50;
 
 const report = await runSoak({
   durationMs: seconds * 1000,
-  warmupMs: Math.min(15_000, seconds * 250),
+  warmupMs: Math.min(20_000, seconds * 333),
   rate,
   progress: (line) => console.log(line),
 });

@@ -43,6 +43,9 @@ export interface Sample {
   readonly atMs: number;
   readonly rss: number;
   readonly heapUsed: number;
+  readonly heapTotal: number;
+  /** Memory outside the V8 heap held by JS objects (Buffers). */
+  readonly external: number;
   readonly fds: number;
   readonly resources: Readonly<Record<string, number>>;
 }
@@ -284,17 +287,11 @@ function sampleOf(child: ChildProcess, atMs: number): Promise<Sample> {
   const pid = child.pid as number;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no sample from the server')), 5_000);
-    child.once('message', (m: { resources: Record<string, number>; rss: number; heapUsed: number }) => {
+    child.once('message', (m: Omit<Sample, 'atMs' | 'fds'>) => {
       clearTimeout(timer);
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      resolve({
-        atMs,
-        rss: rssKb * 1024 || m.rss,
-        heapUsed: m.heapUsed,
-        fds: readdirSync(`/proc/${pid}/fd`).length,
-        resources: m.resources,
-      });
+      resolve({ ...m, atMs, rss: rssKb * 1024 || m.rss, fds: readdirSync(`/proc/${pid}/fd`).length });
     });
     child.send('sample');
   });
@@ -306,7 +303,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const api = await TestApiServer.start({ objects: c.objects });
   const kubeconfig = await api.writeKubeconfig();
   const { child, url } = await startServer(kubeconfig);
-  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  // Like kube-scheduler's Go transport: keep-alive, idle connections dropped after 90 s.
+  const agent = new Agent({ keepAlive: true, maxSockets: 8, timeout: 90_000 });
   const errors: string[] = [];
   const latencies: number[] = [];
   const byWorkload: Record<string, number> = {};
@@ -332,8 +330,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (now >= options.durationMs) break;
       if (now >= nextSample) {
         samples.push(await sampleOf(child, now));
+        const last = samples.at(-1);
+        const mib = (b = 0) => `${(b / 2 ** 20).toFixed(1)} MiB`;
         options.progress?.(
-          `${(now / 1000).toFixed(0)} s: ${n} calls, rss ${((samples.at(-1)?.rss ?? 0) / 2 ** 20).toFixed(1)} MiB`,
+          `${(now / 1000).toFixed(0)} s: ${n} calls, rss ${mib(last?.rss)}, heap ${mib(last?.heapUsed)} of ${mib(last?.heapTotal)}, external ${mib(last?.external)}`,
         );
         nextSample += 1_000;
       }
