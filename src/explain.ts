@@ -2,8 +2,9 @@
  * `source-affinity explain`: evaluates one pod against nodes and reports, per node, whether it
  * fits, why not, and its prioritize score — the same decisions the extender makes.
  */
+import { labelsOf } from './cluster/access.js';
 import type { ClusterStore } from './cluster/store.js';
-import type { Labels, Pod } from './cluster/types.js';
+import type { Pod } from './cluster/types.js';
 import type { DriverEntry } from './config/config.js';
 import { gatherFacts } from './extender/decide.js';
 import { noopObserver } from './observability/observer.js';
@@ -23,11 +24,6 @@ export interface Explanation {
   readonly nodes: readonly NodeExplanation[];
   readonly notes?: readonly string[];
 }
-
-const labelsOf = (o: { metadata?: { labels?: unknown } } | undefined): Labels => {
-  const l = o?.metadata?.labels;
-  return l && typeof l === 'object' && !Array.isArray(l) ? (l as Labels) : {};
-};
 
 /**
  * Explains `pod` against `nodeNames` (default: every node in the store, in store order). A listed

@@ -3,13 +3,14 @@
  * facts (reading missing objects through a live store when it can), evaluate each candidate node,
  * and build the reply body. Also used by `explain`.
  */
+import { labelsOf } from '../cluster/access.js';
 import { type ClusterStore, type ReadThroughResult, refKey } from '../cluster/store.js';
-import type { Labels, Pod } from '../cluster/types.js';
+import type { Pod } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
 import { gatherPodFacts } from '../facts/gather.js';
 import type { Logger } from '../observability/logger.js';
 import type { RequestObserver } from '../observability/observer.js';
-import { type Check, constrains, evaluateNode, type PodFacts, scoreNode, type Verdict } from '../topology/evaluate.js';
+import { type Check, constrains, type PodFacts, scoreNode } from '../topology/evaluate.js';
 import { type Reason, ReasonCode, reason } from '../topology/reasons.js';
 import type { NodeView } from '../topology/source.js';
 import type { DecodedArgs } from './decode.js';
@@ -27,13 +28,6 @@ export interface DecideDeps {
   readonly store: ClusterStore;
   readonly config: Pick<Config, 'drivers' | 'cannotDecide'>;
   readonly observer: RequestObserver;
-}
-
-const EMPTY: Labels = Object.freeze({});
-
-function nodeLabels(node: { metadata?: { labels?: unknown } } | undefined): Labels {
-  const l = node?.metadata?.labels;
-  return l && typeof l === 'object' && !Array.isArray(l) ? (l as Labels) : EMPTY;
 }
 
 /** Most objects one request reads through from the API server. */
@@ -66,13 +60,6 @@ export async function gatherFacts(
   const unreadable = new Map<string, string>();
   for (const [key, r] of result) if (r.status === 'error') unreadable.set(key, r.message);
   return gatherPodFacts({ ...input, unreadable }).facts;
-}
-
-/** The filter verdicts for the candidate nodes, keyed by name, in input order. */
-export function verdicts(facts: PodFacts, nodes: readonly NodeView[]): Map<string, Verdict> {
-  const out = new Map<string, Verdict>();
-  for (const n of nodes) out.set(n.name, evaluateNode(facts, n));
-  return out;
 }
 
 /** A reply body, and whether it carries `Error` (the extender could not decide). */
@@ -238,7 +225,7 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: Logger): 
         rejections.reject(name, [
           reason(ReasonCode.NodeNotKnown, `node "${name}" is not known to source-affinity yet`),
         ]);
-      } else if (rejections.fits({ name, labels: nodeLabels(node) })) passing.push(name);
+      } else if (rejections.fits({ name, labels: labelsOf(node) })) passing.push(name);
     }
     passed = passing.length;
     body = encodeFilterNames(passing, rejections.failed);
@@ -266,7 +253,7 @@ export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: Logge
       ? (i: number) => args.nodes[i] as NodeView
       : (i: number) => {
           const name = args.nodeNames[i] as string;
-          return { name, labels: nodeLabels(deps.store.getNode(name)) };
+          return { name, labels: labelsOf(deps.store.getNode(name)) };
         };
   return {
     body: encodePriorities(names.map((Host, i) => ({ Host, Score: scoreNode(facts, view(i)) }))),
@@ -282,6 +269,6 @@ function nodeLookup(args: DecodedArgs, store: ClusterStore): (name: string) => N
       if (n) return n;
     }
     const node = store.getNode(name);
-    return node ? { name, labels: nodeLabels(node) } : undefined;
+    return node ? { name, labels: labelsOf(node) } : undefined;
   };
 }

@@ -4,9 +4,9 @@
  * I/O; lookups that missed are reported so the caller can read them through and gather again.
  */
 
+import { labelsOf, nonEmptyString } from '../cluster/access.js';
 import { type ClusterStore, type ObjectKind, type ObjectRef, refKey } from '../cluster/store.js';
 import type {
-  Labels,
   PersistentVolume,
   PersistentVolumeClaim,
   PersistentVolumeClaimSpec,
@@ -52,11 +52,7 @@ export interface Gathered {
   readonly misses: readonly ObjectRef[];
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const labelsOf = (o: { metadata?: { labels?: Labels } } | undefined): Labels => {
-  const l = o?.metadata?.labels;
-  return l && typeof l === 'object' && !Array.isArray(l) ? l : {};
-};
+const str = nonEmptyString;
 
 // Compiled selectors are memoized by object identity: store objects are immutable and an update
 // replaces the object, so a memoized entry can never be stale.
