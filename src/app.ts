@@ -2,6 +2,7 @@
  * Builds the HTTP application from its dependencies: POST /filter and /prioritize (the extender
  * verbs), GET /healthz (liveness) and /readyz (readiness). Never listens by itself.
  */
+import type { RequestListener } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ClusterStore } from './cluster/store.js';
 import type { Config } from './config/config.js';
@@ -32,27 +33,17 @@ function errorBody(message: string): string {
   return JSON.stringify({ error: message });
 }
 
-/** The express app for the extender and its probes. */
-export function createApp(deps: AppDeps): express.Express {
+/**
+ * The request listener for the extender and its probes: POST /filter and /prioritize go straight
+ * to the verb handler (the hot path: every pod, serially in kube-scheduler's scheduling cycle), so
+ * they never pay for express's request setup and routing; everything else goes to an express app.
+ */
+export function createApp(deps: AppDeps): RequestListener {
   const observer = deps.observer ?? noopObserver;
   const decideDeps: DecideDeps = { store: deps.store, config: deps.config, observer };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-
-  // The extender verbs come first and bypass express's routing and body parsing: they are the hot
-  // path (every pod, serially in kube-scheduler's scheduling cycle). See extender/handler.ts.
-  const verbs = createVerbHandler({
-    decide: decideDeps,
-    logger: deps.logger,
-    observer,
-    bodyLimit: deps.config.bodyLimit,
-  });
-  app.use((req, res, next) => {
-    const verb = verbOf(req);
-    if (verb === undefined) next();
-    else void verbs(verb, req, res);
-  });
 
   app.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
@@ -86,5 +77,15 @@ export function createApp(deps: AppDeps): express.Express {
     deps.logger.error({ err }, 'internal error');
     sendJson(res, 500, errorBody('internal error'));
   });
-  return app;
+  const verbs = createVerbHandler({
+    decide: decideDeps,
+    logger: deps.logger,
+    observer,
+    bodyLimit: deps.config.bodyLimit,
+  });
+  return (req, res) => {
+    const verb = verbOf(req);
+    if (verb === undefined) app(req, res);
+    else void verbs(verb, req, res);
+  };
 }

@@ -8,7 +8,7 @@ import { type ClusterStore, type ReadThroughResult, refKey } from '../cluster/st
 import type { Pod } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
 import { gatherPodFacts } from '../facts/gather.js';
-import type { Logger } from '../observability/logger.js';
+import type { CallLogger } from '../observability/logger.js';
 import type { RequestObserver } from '../observability/observer.js';
 import { type Check, constrains, type PodFacts, scoreNode } from '../topology/evaluate.js';
 import { type Reason, ReasonCode, reason } from '../topology/reasons.js';
@@ -42,7 +42,7 @@ export async function gatherFacts(
   pod: Pod,
   deps: DecideDeps,
   lookupNode: (name: string) => NodeView | undefined,
-  log?: Logger,
+  log?: CallLogger,
 ): Promise<PodFacts> {
   const input = { pod, store: deps.store, drivers: deps.config.drivers, lookupNode };
   const first = gatherPodFacts(input);
@@ -122,7 +122,7 @@ class Rejections {
 
   constructor(
     private readonly facts: PodFacts,
-    private readonly log: Logger,
+    private readonly log: CallLogger,
   ) {
     this.#debug = log.isLevelEnabled('debug');
     this.#tested = facts.checks.filter((c) => c.test !== undefined);
@@ -186,7 +186,7 @@ class Rejections {
 }
 
 /** The reply for POST /filter. */
-export async function filter(args: DecodedArgs, deps: DecideDeps, log: Logger): Promise<Reply> {
+export async function filter(args: DecodedArgs, deps: DecideDeps, log: CallLogger): Promise<Reply> {
   const lookupNode = nodeLookup(args, deps.store);
   const facts = await gatherFacts(args.pod, deps, lookupNode, log);
   if (facts.undecidable.length > 0) {
@@ -241,7 +241,7 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: Logger): 
 }
 
 /** The reply for POST /prioritize: a score 0..10 for every candidate node. */
-export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: Logger): Promise<Reply> {
+export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallLogger): Promise<Reply> {
   const names = args.mode === 'nodes' ? args.nodes.map((n) => n.name) : args.nodeNames;
   const facts = await gatherFacts(args.pod, deps, nodeLookup(args, deps.store), log);
   if (facts.locations.length === 0) {

@@ -5,9 +5,8 @@
  * decides, and writes the reply with nothing in between. Everything else is left to the express
  * app (see `app.ts`).
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../observability/logger.js';
+import { type CallLogger, type Logger, lazyChild } from '../observability/logger.js';
 import type { RequestObserver } from '../observability/observer.js';
 import { type DecideDeps, filter, prioritize } from './decide.js';
 import { type DecodedArgs, DecodeError, decodeArgs } from './decode.js';
@@ -53,9 +52,9 @@ class BodyPool {
   static readonly KEEP = 4;
   readonly #free: Buffer[] = [];
 
-  /** A buffer of exactly `size` bytes (a view into a pooled one for large sizes) and how to give it back. */
-  acquire(size: number): { buf: Buffer; release: () => void } {
-    if (size < BodyPool.MIN_SIZE) return { buf: Buffer.allocUnsafe(size), release: () => {} };
+  /** A buffer of exactly `size` bytes, and for a view into a pooled one (large sizes) how to give it back. */
+  acquire(size: number): { buf: Buffer; release?: () => void } {
+    if (size < BodyPool.MIN_SIZE) return { buf: Buffer.allocUnsafe(size) };
     // Reuse only a buffer of about this size, so that one huge call does not pin its memory forever.
     const i = this.#free.findIndex((b) => b.length >= size && b.length <= 2 * size);
     const whole = i >= 0 ? (this.#free.splice(i, 1)[0] as Buffer) : Buffer.allocUnsafe(size);
@@ -73,10 +72,14 @@ class BodyPool {
 
 /**
  * Reads the whole request body. Rejects with BodyTooLarge as soon as Content-Length or the bytes
- * received exceed `limit`, and with the stream's error if the client goes away. `release` gives a
- * pooled buffer back (call it once nothing refers to the body any more). Does I/O.
+ * received exceed `limit`, and with the stream's error if the client goes away. `release`, set for
+ * a pooled buffer, gives it back (call it once nothing refers to the body any more). Does I/O.
  */
-function readBody(req: IncomingMessage, limit: number, pool: BodyPool): Promise<{ body: Buffer; release: () => void }> {
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+  pool: BodyPool,
+): Promise<{ body: Buffer; release?: () => void }> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     const known = req.headers['content-length'] !== undefined && Number.isSafeInteger(declared) && declared >= 0;
@@ -90,7 +93,7 @@ function readBody(req: IncomingMessage, limit: number, pool: BodyPool): Promise<
     const chunks: Buffer[] = [];
     let received = 0;
     const fail = (err: unknown) => {
-      target?.release();
+      target?.release?.();
       reject(err);
     };
     const onData = (chunk: Buffer) => {
@@ -106,27 +109,43 @@ function readBody(req: IncomingMessage, limit: number, pool: BodyPool): Promise<
     req.on('data', onData);
     req.once('error', fail);
     req.once('end', () => {
-      if (whole === undefined || target === undefined)
-        resolve({ body: Buffer.concat(chunks, received), release: () => {} });
-      else resolve({ body: received === whole.length ? whole : whole.subarray(0, received), release: target.release });
+      if (whole === undefined || target === undefined) resolve({ body: Buffer.concat(chunks, received) });
+      else {
+        const body = received === whole.length ? whole : whole.subarray(0, received);
+        resolve(target.release ? { body, release: target.release } : { body });
+      }
     });
   });
 }
 
 function send(res: ServerResponse, status: number, body: string | readonly Buffer[]): void {
-  // One conversion to bytes: measuring a string's UTF-8 length and then writing it would walk a
-  // reply of hundreds of kilobytes twice. Pieces are written corked, as one writev.
-  const pieces = typeof body === 'string' ? [Buffer.from(body, 'utf8')] : body;
+  if (typeof body === 'string') {
+    // Headers and body go out in one write, the string converted to UTF-8 on the way.
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body, 'utf8'),
+    });
+    res.end(body, 'utf8');
+    return;
+  }
+  // Pieces (views into the request body) are written corked, as one writev, never copied.
   let length = 0;
-  for (const p of pieces) length += p.length;
+  for (const p of body) length += p.length;
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': length });
   res.cork();
-  for (const p of pieces) res.write(p);
+  for (const p of body) res.write(p);
   res.end();
   res.uncork();
 }
 
 const errorBody = (message: string): string => JSON.stringify({ error: message });
+
+/** Request ids: unique within the process, and across restarts by the random prefix. */
+const ID_PREFIX = Math.floor(Math.random() * 0x100000000)
+  .toString(16)
+  .padStart(8, '0');
+let lastId = 0;
+const nextId = (): string => `${ID_PREFIX}-${(++lastId).toString(36)}`;
 
 /**
  * Handles one call of `verb`: 415 unless the body is JSON, 413 beyond the body limit, 400 with a
@@ -152,7 +171,7 @@ export function createVerbHandler(
       const read = await readBody(req, deps.bodyLimit, pool);
       body = read.body;
       // 'close' comes once the response has been handed to the socket (or the client went away).
-      res.once('close', read.release);
+      if (read.release) res.once('close', read.release);
     } catch (err) {
       if (!(err instanceof BodyTooLarge)) return; // the client went away: nobody to answer
       req.resume(); // discard the rest; the connection stays usable
@@ -160,10 +179,9 @@ export function createVerbHandler(
       send(res, 413, errorBody(`request body larger than bodyLimit (${deps.bodyLimit} bytes)`));
       return;
     }
-    const id = randomUUID();
-    // One child logger per request, made once the pod is known (a child costs more than the rest
-    // of a fast-path call's bookkeeping together).
-    let log: Logger | undefined;
+    const id = nextId();
+    let pod = '';
+    const log: CallLogger = lazyChild(logger, () => (pod === '' ? { req: id, verb } : { req: id, verb, pod }));
     try {
       let args: DecodedArgs;
       try {
@@ -172,18 +190,18 @@ export function createVerbHandler(
         if (!(err instanceof DecodeError)) throw err;
         observer.error('decode');
         observer.request(verb, 'bad_request', seconds());
-        logger.child({ req: id, verb }).info({ err: err.message }, 'bad request');
+        log.info({ err: err.message }, 'bad request');
         send(res, 400, errorBody(err.message));
         return;
       }
       const meta = args.pod.metadata;
-      log = logger.child({ req: id, verb, pod: `${meta?.namespace ?? ''}/${meta?.name ?? ''}` });
+      pod = `${meta?.namespace ?? ''}/${meta?.name ?? ''}`;
       const reply = await DECIDE[verb](args, deps.decide, log);
       observer.request(verb, reply.outcome, seconds());
       send(res, 200, reply.body);
     } catch (err) {
       observer.request(verb, 'internal', seconds());
-      (log ?? logger.child({ req: id, verb })).error({ err }, 'internal error');
+      log.error({ err }, 'internal error');
       if (!res.headersSent) send(res, 500, errorBody('internal error'));
       else res.destroy();
     }
