@@ -97,7 +97,7 @@ const ITEMS = [Buffer.from('items')];
 const METADATA = [Buffer.from('metadata')];
 const NAME_LABELS = [Buffer.from('name'), Buffer.from('labels')];
 
-/** Classes of bytes inside a JSON string: ORDINARY, or one that ends the fast loop (`"`, `\`, control characters). */
+/** Classes of bytes inside a JSON string: ORDINARY, or one that ends the slow loop (`"`, `\`, control characters). */
 const ORDINARY = 0;
 const STRING_BYTE = new Uint8Array(256);
 for (let c = 0; c < 0x20; c++) STRING_BYTE[c] = 1;
@@ -109,6 +109,13 @@ const SIMPLE_ESCAPE = new Uint8Array(256);
 for (const c of '"\\/bfnrt') SIMPLE_ESCAPE[c.charCodeAt(0)] = 1;
 
 const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * The containers `skip` has open, innermost last: 1 for an object, 0 for an array. One shared
+ * stack suffices because a scan runs to its end synchronously and `skip` never nests.
+ */
+const OPEN = new Uint8Array(MAX_DEPTH + 1);
 
 /**
  * Folds an ExtenderArgs key the way Go's encoding/json compares it with a field name
@@ -137,12 +144,39 @@ function kindOf(c: number | undefined): JsonKind {
   }
 }
 
+/**
+ * Reads positions only forward. Hot paths read `bytes` (a plain Uint8Array view, so element loads
+ * stay monomorphic) with explicit bounds checks (a load past the end would make them generic).
+ */
 class Scanner {
   pos = 0;
   /** Whether the string most recently scanned by `string()` contained an escape. */
   escaped = false;
+  readonly bytes: Uint8Array;
+  readonly n: number;
+  /**
+   * The body as aligned 32-bit words for `findControl`: `words[i]` holds bytes
+   * `[wordsAt + 4i, wordsAt + 4i + 4)`.
+   */
+  readonly words: Int32Array;
+  readonly wordsAt: number;
+  /**
+   * The first `\` at or after where it was last searched from (`n` when there is none). Scanning
+   * only moves forward, so while it lies ahead of a string's opening quote no byte between the two
+   * is a `\`; otherwise it is searched again.
+   */
+  nextBackslash = -1;
+  /** The same for bytes below 0x20 (control characters; outside strings, whitespace). */
+  nextControl = -1;
 
-  constructor(readonly buf: Buffer) {}
+  constructor(readonly buf: Buffer) {
+    this.n = buf.length;
+    this.bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+    const skew = (4 - (buf.byteOffset & 3)) & 3;
+    const count = buf.length > skew ? (buf.length - skew) >> 2 : 0;
+    this.words = count === 0 ? new Int32Array(0) : new Int32Array(buf.buffer, buf.byteOffset + skew, count);
+    this.wordsAt = count === 0 ? buf.length : skew;
+  }
 
   fail(message: string): never {
     if (this.pos >= this.buf.length) throw new JsonSyntaxError('unexpected end of JSON input', this.buf.length);
@@ -152,14 +186,24 @@ class Scanner {
     );
   }
 
-  /** Skips JSON whitespace (space, tab, newline, carriage return) and returns the next byte. */
-  ws(): number {
-    const buf = this.buf;
-    let p = this.pos;
-    let c = buf[p];
-    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = buf[++p];
+  failAt(p: number, message: string): never {
     this.pos = p;
-    return c === undefined ? -1 : c;
+    return this.fail(message);
+  }
+
+  /** Returns the offset of the first byte at or after `p` that is not JSON whitespace. */
+  spaceEnd(p: number): number {
+    const bytes = this.bytes;
+    const n = this.n;
+    while (p < n && isSpace(bytes[p] as number)) p++;
+    return p;
+  }
+
+  /** Skips JSON whitespace (space, tab, newline, carriage return) and returns the next byte, or -1 at the end. */
+  ws(): number {
+    const p = this.spaceEnd(this.pos);
+    this.pos = p;
+    return p < this.n ? (this.bytes[p] as number) : -1;
   }
 
   expect(byte: number, what: string): void {
@@ -168,52 +212,112 @@ class Scanner {
   }
 
   /**
-   * Scans a string whose opening quote is at `pos`; leaves `pos` after the closing quote and
-   * returns the offset of the closing quote. Rejects control characters and invalid escapes, as
-   * JSON requires; sets `escaped`.
+   * The offset of the first byte below 0x20 at or after `from`, or `n`. Tests four bytes at a time:
+   * `(w - 0x20202020) & ~w & 0x80808080` is nonzero exactly when some byte of `w` is below 0x20.
    */
-  string(): number {
-    const buf = this.buf;
-    const n = buf.length;
-    let p = this.pos + 1;
+  findControl(from: number): number {
+    const bytes = this.bytes;
+    const words = this.words;
+    const n = this.n;
+    const at = this.wordsAt;
+    let w = from <= at ? 0 : (from - at + 3) >> 2;
+    let p = from;
+    for (const head = Math.min(at + w * 4, n); p < head; p++) if ((bytes[p] as number) < 0x20) return p;
+    const count = words.length;
+    for (; w + 4 <= count; w += 4) {
+      const a = words[w] as number;
+      const b = words[w + 1] as number;
+      const c = words[w + 2] as number;
+      const d = words[w + 3] as number;
+      if (
+        ((((a - 0x20202020) & ~a) | ((b - 0x20202020) & ~b) | ((c - 0x20202020) & ~c) | ((d - 0x20202020) & ~d)) &
+          0x80808080) !==
+        0
+      )
+        break;
+    }
+    for (; w < count; w++) {
+      const a = words[w] as number;
+      if (((a - 0x20202020) & ~a & 0x80808080) !== 0) break;
+    }
+    for (p = Math.max(p, at + w * 4); p < n; p++) if ((bytes[p] as number) < 0x20) return p;
+    return n;
+  }
+
+  /**
+   * Scans a string whose opening quote is at `open`; returns the offset of the closing quote.
+   * Rejects control characters and invalid escapes, as JSON requires; sets `escaped`.
+   *
+   * Most strings have neither escapes nor control characters: for them the native `indexOf`
+   * (memchr) finds the closing quote, and `nextBackslash` and `nextControl` show that nothing
+   * before it needs a closer look. Any other string is scanned byte by byte by `closeSlowly`.
+   */
+  close(open: number): number {
+    const q = this.buf.indexOf(QUOTE, open + 1);
+    if (q !== -1) {
+      if (this.nextBackslash <= open) {
+        const b = this.buf.indexOf(BACKSLASH, open + 1);
+        this.nextBackslash = b === -1 ? this.n : b;
+      }
+      if (this.nextControl <= open) this.nextControl = this.findControl(open + 1);
+      if (q < this.nextBackslash && q < this.nextControl) {
+        this.escaped = false;
+        return q;
+      }
+    }
+    return this.closeSlowly(open);
+  }
+
+  /** `close` one byte at a time; reports the first problem in the string, at its offset. */
+  closeSlowly(open: number): number {
+    const bytes = this.bytes;
+    const n = this.n;
+    let p = open + 1;
     let escaped = false;
     for (;;) {
-      // The hot loop: one table load per ordinary byte. Past the end `buf[p]` is undefined, which
-      // is not an ordinary byte either, so the end needs no check of its own here.
-      while (STRING_BYTE[buf[p] as number] === ORDINARY) p++;
-      if (p >= n) {
-        this.pos = p;
-        this.fail('unterminated string');
-      }
-      const c = buf[p] as number;
+      while (p < n && STRING_BYTE[bytes[p] as number] === ORDINARY) p++;
+      if (p >= n) this.failAt(p, 'unterminated string');
+      const c = bytes[p] as number;
       if (c === QUOTE) break;
       if (c === BACKSLASH) {
         escaped = true;
-        const e = buf[p + 1];
+        const e = p + 1 < n ? (bytes[p + 1] as number) : -1;
         if (e === 0x75) {
           // \uXXXX: four hex digits (unpaired surrogates are accepted, as by JSON.parse and Go).
-          if (!(isHex(buf[p + 2] ?? 0) && isHex(buf[p + 3] ?? 0) && isHex(buf[p + 4] ?? 0) && isHex(buf[p + 5] ?? 0))) {
-            this.pos = Math.min(p + 2, n);
-            this.fail('invalid \\u escape in string');
+          if (
+            !(
+              p + 5 < n &&
+              isHex(bytes[p + 2] as number) &&
+              isHex(bytes[p + 3] as number) &&
+              isHex(bytes[p + 4] as number) &&
+              isHex(bytes[p + 5] as number)
+            )
+          ) {
+            this.failAt(Math.min(p + 2, n), 'invalid \\u escape in string');
           }
           p += 6;
-        } else if (e !== undefined && SIMPLE_ESCAPE[e] === 1) {
+        } else if (e !== -1 && SIMPLE_ESCAPE[e] === 1) {
           p += 2;
         } else {
-          this.pos = Math.min(p + 1, n);
-          this.fail('invalid escape in string');
+          this.failAt(Math.min(p + 1, n), 'invalid escape in string');
         }
         continue;
       }
-      if (c < 0x20) {
-        this.pos = p;
-        this.fail('control character in string');
-      }
-      p++;
+      // Neither quote nor backslash: a control character.
+      this.failAt(p, 'control character in string');
     }
     this.escaped = escaped;
-    this.pos = p + 1;
     return p;
+  }
+
+  /**
+   * Scans a string whose opening quote is at `pos`; leaves `pos` after the closing quote and
+   * returns the offset of the closing quote. Sets `escaped`.
+   */
+  string(): number {
+    const q = this.close(this.pos);
+    this.pos = q + 1;
+    return q;
   }
 
   /** Scans a string at `pos` and returns its value. */
@@ -242,11 +346,27 @@ class Scanner {
     return wants.findIndex((w) => w.length === length && this.buf.compare(w, 0, length, start, close) === 0);
   }
 
-  /** Validates a key at `pos` (after whitespace) and the `:` after it, without decoding it. */
-  skipKey(): void {
-    if (this.ws() !== QUOTE) this.fail('expected string key');
-    this.string();
-    this.expect(COLON, "':' after object key");
+  /**
+   * Validates an object key at `p` (or after whitespace there) and the `:` after it; returns the
+   * offset after the `:`.
+   */
+  memberKey(p: number): number {
+    const bytes = this.bytes;
+    const n = this.n;
+    let c = p < n ? (bytes[p] as number) : -1;
+    if (c !== QUOTE) {
+      p = this.spaceEnd(p);
+      c = p < n ? (bytes[p] as number) : -1;
+      if (c !== QUOTE) this.failAt(p, 'expected string key');
+    }
+    p = this.close(p) + 1;
+    c = p < n ? (bytes[p] as number) : -1;
+    if (c !== COLON) {
+      p = this.spaceEnd(p);
+      c = p < n ? (bytes[p] as number) : -1;
+      if (c !== COLON) this.failAt(p, "expected ':' after object key");
+    }
+    return p + 1;
   }
 
   /** Scans a key at `pos` (after whitespace) and the `:` after it; returns the key's text. */
@@ -280,87 +400,100 @@ class Scanner {
     return true;
   }
 
-  number(): void {
-    const buf = this.buf;
-    let p = this.pos;
-    if (buf[p] === MINUS) p++;
-    let c = buf[p] ?? -1;
-    if (c === ZERO) c = buf[++p] ?? -1;
+  /** Validates a number starting at `p`; returns the offset after it. */
+  number(p: number): number {
+    const bytes = this.bytes;
+    const n = this.n;
+    if (p < n && bytes[p] === MINUS) p++;
+    let c = p < n ? (bytes[p] as number) : -1;
+    if (c === ZERO) c = ++p < n ? (bytes[p] as number) : -1;
     else if (c > ZERO && c <= NINE) {
-      do c = buf[++p] ?? -1;
+      do c = ++p < n ? (bytes[p] as number) : -1;
       while (c >= ZERO && c <= NINE);
-    } else {
-      this.pos = p;
-      this.fail('invalid number');
-    }
+    } else this.failAt(p, 'invalid number');
     if (c === DOT) {
-      c = buf[++p] ?? -1;
-      if (!(c >= ZERO && c <= NINE)) {
-        this.pos = p;
-        this.fail('expected digit after decimal point');
-      }
-      do c = buf[++p] ?? -1;
+      c = ++p < n ? (bytes[p] as number) : -1;
+      if (!(c >= ZERO && c <= NINE)) this.failAt(p, 'expected digit after decimal point');
+      do c = ++p < n ? (bytes[p] as number) : -1;
       while (c >= ZERO && c <= NINE);
     }
     if (c === 0x65 || c === 0x45) {
-      c = buf[++p] ?? -1;
-      if (c === PLUS || c === MINUS) c = buf[++p] ?? -1;
-      if (!(c >= ZERO && c <= NINE)) {
-        this.pos = p;
-        this.fail('expected digit in exponent');
-      }
-      do c = buf[++p] ?? -1;
+      c = ++p < n ? (bytes[p] as number) : -1;
+      if (c === PLUS || c === MINUS) c = ++p < n ? (bytes[p] as number) : -1;
+      if (!(c >= ZERO && c <= NINE)) this.failAt(p, 'expected digit in exponent');
+      do c = ++p < n ? (bytes[p] as number) : -1;
       while (c >= ZERO && c <= NINE);
     }
-    this.pos = p;
+    return p;
   }
 
-  literal(text: string): void {
-    const buf = this.buf;
-    for (let i = 0; i < text.length; i++) {
-      if (buf[this.pos] !== text.charCodeAt(i)) this.fail(`invalid literal (expected ${text})`);
-      this.pos++;
+  /** Validates the literal `text` at `p`; returns the offset after it. */
+  literal(p: number, text: string): number {
+    const bytes = this.bytes;
+    for (let i = 0; i < text.length; i++, p++) {
+      if (p >= this.n || bytes[p] !== text.charCodeAt(i)) this.failAt(p, `invalid literal (expected ${text})`);
     }
+    return p;
   }
 
   /**
-   * Validates one value of any type at `pos` (after whitespace) and leaves `pos` after it; `depth`
-   * is the nesting depth of the value's container. Iterative, so deep nesting cannot overflow the
-   * call stack: `stack` holds 1 for each open object and 0 for each open array.
+   * Validates one value of any type at `pos` (or after whitespace there) and leaves `pos` after
+   * it; `depth` is the nesting depth of the value's container. Iterative, so deep nesting cannot
+   * overflow the call stack. Each step checks first for the byte that compact JSON (what Go's
+   * encoding/json writes) has there, and only then for whitespace.
    */
   skip(depth: number): void {
-    const stack: number[] = [];
+    const bytes = this.bytes;
+    const n = this.n;
+    let p = this.pos;
+    let open = 0; // containers open in OPEN[0 … open-1]
     for (;;) {
-      // A value starts at pos (after whitespace).
-      const c = this.ws();
-      if (c === QUOTE) this.string();
-      else if (c === LBRACE) {
-        if (this.open(RBRACE, depth + stack.length + 1)) {
-          stack.push(1);
-          this.skipKey();
+      // A value starts at p (or after whitespace).
+      const c = p < n ? (bytes[p] as number) : -1;
+      if (c === QUOTE) p = this.close(p) + 1;
+      else if (c === LBRACE || c === LBRACKET) {
+        if (depth + open + 1 > MAX_DEPTH) this.failAt(p, `exceeded max depth ${MAX_DEPTH}`);
+        const end = c === LBRACE ? RBRACE : RBRACKET;
+        p++;
+        let d = p < n ? (bytes[p] as number) : -1;
+        if (isSpace(d)) {
+          p = this.spaceEnd(p);
+          d = p < n ? (bytes[p] as number) : -1;
+        }
+        if (d === end) p++;
+        else {
+          // Not empty: a value (an array) or a key and ':' (an object) follows.
+          if (end === RBRACE) {
+            OPEN[open++] = 1;
+            p = this.memberKey(p);
+          } else OPEN[open++] = 0;
           continue;
         }
-      } else if (c === LBRACKET) {
-        if (this.open(RBRACKET, depth + stack.length + 1)) {
-          stack.push(0);
-          continue;
-        }
-      } else if (c === 0x74) this.literal('true');
-      else if (c === 0x66) this.literal('false');
-      else if (c === 0x6e) this.literal('null');
-      else if (c === MINUS || (c >= ZERO && c <= NINE)) this.number();
-      else this.fail('expected a JSON value');
+      } else if (c >= ZERO ? c <= NINE : c === MINUS) p = this.number(p);
+      else if (c === 0x74) p = this.literal(p, 'true');
+      else if (c === 0x66) p = this.literal(p, 'false');
+      else if (c === 0x6e) p = this.literal(p, 'null');
+      else if (isSpace(c)) {
+        p = this.spaceEnd(p);
+        continue;
+      } else this.failAt(p, 'expected a JSON value');
       // After a value: continue the innermost container, or close containers until one continues.
       for (;;) {
-        const top = stack.length === 0 ? -1 : (stack[stack.length - 1] as number);
-        if (top === -1) return;
-        if (top === 1) {
-          if (this.more(RBRACE, '}')) {
-            this.skipKey();
-            break;
-          }
-        } else if (this.more(RBRACKET, ']')) break;
-        stack.pop();
+        if (open === 0) {
+          this.pos = p;
+          return;
+        }
+        const d = p < n ? (bytes[p] as number) : -1;
+        const inObject = OPEN[open - 1] === 1;
+        if (d === COMMA) {
+          p = inObject ? this.memberKey(p + 1) : p + 1;
+          break;
+        }
+        if (d === (inObject ? RBRACE : RBRACKET)) {
+          p++;
+          open--;
+        } else if (isSpace(d)) p = this.spaceEnd(p);
+        else this.failAt(p, inObject ? "expected ',' or '}'" : "expected ',' or ']'");
       }
     }
   }

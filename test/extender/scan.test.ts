@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { type DecodedArgs, DecodeError, decodeArgs } from '../../src/extender/decode.js';
 import { foldKey, JsonSyntaxError, MAX_DEPTH, scanArgs } from '../../src/extender/scan.js';
+import { scanArgsReference } from '../support/scan-reference.js';
 
 const wire = (name: string): Buffer =>
   readFileSync(new URL(`../../../../shared/fixtures/wire/${name}`, import.meta.url));
@@ -367,6 +368,217 @@ describe('scanner: agrees with JSON.parse on what is JSON', () => {
         },
       ),
       { numRuns: 2000, seed: 5 },
+    );
+  });
+});
+
+/** What a scan comes to, as plain data: the scanned parts, or the syntax error's message and offset. */
+function scanOutcome(scan: (body: Buffer) => unknown, body: Buffer): unknown {
+  try {
+    return { scanned: scan(body) };
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) return { error: err.message, offset: err.offset };
+    throw err;
+  }
+}
+
+/**
+ * `bytes` as a Buffer that starts `skew` bytes past a 4-byte boundary of its ArrayBuffer (the
+ * scanner reads the body four bytes at a time from the first aligned word).
+ */
+function skewed(bytes: Buffer | string, skew: number): Buffer {
+  const b = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+  const out = Buffer.alloc(b.length + skew).subarray(skew);
+  b.copy(out);
+  return out;
+}
+
+describe('scanner: same parts and same errors as the byte-at-a-time scanner it replaced', () => {
+  const long = 'x'.repeat(37);
+  const cases: { name: string; body: string | Buffer }[] = [
+    { name: 'compact body', body: nodesBody(node('a1'), node('b1')) },
+    { name: 'compact body with a trailing newline (json.Encoder)', body: `${nodesBody(node('a1'))}\n` },
+    {
+      name: 'newlines, tabs and carriage returns between all tokens',
+      body: nodesBody(node('a1')).replace(/[{}[\],:]/g, (c) => `\r\n\t${c} \n`),
+    },
+    { name: 'whitespace inside empty containers', body: nodesBody('{"metadata":{"name":"a1"},"x":{ \n},"y":[\t]}') },
+    {
+      name: 'whitespace before a colon and after a key',
+      body: nodesBody('{"metadata" \n:{"name" :"a1"},"x" :1}'),
+    },
+    {
+      name: 'escapes at the start and the end of strings',
+      body: nodesBody('{"metadata":{"name":"\\"a1\\\\"},"x":["\\n","\\\\","\\u0041\\u00e9\\ud800"]}'),
+    },
+    {
+      name: 'an escaped quote as the only content, then a clean string',
+      body: nodesBody(`{"metadata":{"name":"a1"},"x":["\\"","${long}"]}`),
+    },
+    {
+      name: 'a backslash in a later string only',
+      body: nodesBody(`{"metadata":{"name":"a1"},"x":["${long}","${long}\\/"]}`),
+    },
+    {
+      name: 'escaped JSON in an annotation',
+      body: nodesBody(`{"metadata":{"name":"a1","annotations":{"a":"{\\"k\\":\\"v\\",\\"n\\":[1,2]}"}}}`),
+    },
+    {
+      name: 'DEL and bytes above 0x7f in strings are ordinary',
+      body: nodesBody(node('a\u007f1', '{"z":"ü日本\u00ff"}')),
+    },
+    {
+      name: 'invalid UTF-8 in a node name and a label',
+      body: Buffer.concat([
+        Buffer.from(`{"Pod":${pod},"Nodes":{"items":[{"metadata":{"name":"a`),
+        Buffer.from([0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80]),
+        Buffer.from('1","labels":{"z":"'),
+        Buffer.from([0xc3]),
+        Buffer.from('"}}}]},"NodeNames":null}'),
+      ]),
+    },
+    {
+      name: 'NodeNames with escapes and invalid UTF-8',
+      body: Buffer.concat([
+        Buffer.from(`{"Pod":${pod},"Nodes":null,"NodeNames":["a\\u00e9","b`),
+        Buffer.from([0xfe]),
+        Buffer.from('"," c ",1]}'),
+      ]),
+    },
+    { name: 'a tab inside a string', body: nodesBody(`{"metadata":{"name":"a1"},"x":"${long}\t"}`) },
+    { name: 'a newline inside a key', body: nodesBody(`{"metadata":{"name":"a1"},"x\n":1}`) },
+    { name: 'a NUL byte inside a node name', body: nodesBody('{"metadata":{"name":"a\u00001"}}') },
+    {
+      name: 'a control character after an escape in the same string',
+      body: nodesBody(`{"metadata":{"name":"a1"},"x":"\\n${long}\u001f"}`),
+    },
+    {
+      name: 'an invalid escape before a control character',
+      body: nodesBody(`{"metadata":{"name":"a1"},"x":"${long}\\q\u0001"}`),
+    },
+    {
+      name: 'a control character before an invalid escape',
+      body: nodesBody(`{"metadata":{"name":"a1"},"x":"${long}\u0001\\q"}`),
+    },
+    {
+      name: 'a control character between strings and one in a later string',
+      body: nodesBody(`{"metadata":{"name":"a1"},"x":["${long}",\n"${long}\u0002"]}`),
+    },
+    { name: 'a \\u escape with three hex digits', body: nodesBody('{"metadata":{"name":"a1"},"x":"\\u00e"}') },
+    { name: 'a \\u escape with a bad last digit', body: nodesBody('{"metadata":{"name":"a1"},"x":"\\u00eg"}') },
+    { name: 'an invalid escape in a key', body: nodesBody('{"metadata":{"name":"a1"},"\\a":1}') },
+    { name: 'a body ending in a backslash', body: `{"Pod":${pod},"x":"abc\\` },
+    { name: 'a body ending in a \\u escape', body: `{"Pod":${pod},"x":"abc\\u00` },
+    { name: 'a body ending inside a string', body: `{"Pod":${pod},"x":"${long}` },
+    { name: 'a body ending after a key', body: `{"Pod":${pod},"x"` },
+    { name: 'a body ending after a colon and whitespace', body: `{"Pod":${pod},"x": ` },
+    { name: 'a body ending inside a literal', body: `{"Pod":${pod},"x":[tr` },
+    { name: 'a body ending inside a number', body: `{"Pod":${pod},"x":[1.` },
+    { name: 'a body ending after a value in an array', body: `{"Pod":${pod},"x":[1, 2 ` },
+    { name: 'literals misspelled', body: `{"Pod":${pod},"x":[true,fals,null]}` },
+    { name: 'null misspelled', body: `{"Pod":${pod},"x":[true,false,nul]}` },
+    { name: 'numbers of every shape', body: `{"Pod":${pod},"x":[0,-0,1.5,-12e3,1E+2,2e-2,0.0e0,-1.25E-10]}` },
+    { name: 'a number with a leading zero inside an array', body: `{"Pod":${pod},"x":[1,00]}` },
+    { name: 'a missing colon with whitespace before the value', body: `{"Pod":${pod},"x" \n 1}` },
+    { name: 'a key that is not a string after a comma', body: `{"Pod":${pod}, \n x:1}` },
+    { name: 'a closing bracket for an object', body: `{"Pod":${pod},"x":{"a":1]}` },
+    { name: 'a closing brace for an array', body: `{"Pod":${pod},"x":[1}}` },
+    { name: 'a value that starts with a stray byte', body: `{"Pod":${pod},"x":[@]}` },
+    {
+      name: `nesting of exactly ${MAX_DEPTH} inside a skipped value`,
+      body: `{"Pod":${pod},"x":${'[{"a":'.repeat((MAX_DEPTH - 2) / 2)}0${'}]'.repeat((MAX_DEPTH - 2) / 2)}}`,
+    },
+    {
+      name: `nesting of ${MAX_DEPTH + 1} inside a skipped value`,
+      body: `{"Pod":${pod},"x":${'[{"a":'.repeat(MAX_DEPTH / 2)}0${'}]'.repeat(MAX_DEPTH / 2)}}`,
+    },
+    { name: 'a top-level string with a control character', body: '"abc\u0001"' },
+    { name: 'a top-level number followed by whitespace and more', body: ' 12 \n 3' },
+    { name: 'an empty body', body: '' },
+  ];
+  for (const tc of cases) {
+    it(tc.name, () => {
+      for (const skew of [0, 1, 2, 3]) {
+        const body = skewed(tc.body, skew);
+        expect(scanOutcome(scanArgs, body), `skew ${skew}`).to.deep.equal(scanOutcome(scanArgsReference, body));
+      }
+    });
+  }
+
+  it('a control character or backslash at every offset of a long string, at every alignment', () => {
+    const prefix = `{"Pod":${pod},"Nodes":{"items":[{"metadata":{"name":"a1"},"x":"`;
+    for (const bad of ['\u0001', '\n', '\\n', '\\u0041', '\\x']) {
+      for (let at = 0; at <= 24; at++) {
+        const text = `${prefix}${'y'.repeat(at)}${bad}${'z'.repeat(24 - at)}"}]},"NodeNames":null}`;
+        for (const skew of [0, 1, 2, 3]) {
+          const body = skewed(text, skew);
+          expect(scanOutcome(scanArgs, body), JSON.stringify({ bad, at, skew })).to.deep.equal(
+            scanOutcome(scanArgsReference, body),
+          );
+        }
+      }
+    }
+  });
+
+  it('every truncation of a captured Nodes-mode body', () => {
+    const body = wire('filter-nocache-clone-1.json');
+    for (let n = 0; n <= body.length; n++) {
+      const cut = skewed(body.subarray(0, n), n & 3);
+      expect(scanOutcome(scanArgs, cut), `first ${n} bytes`).to.deep.equal(scanOutcome(scanArgsReference, cut));
+    }
+  });
+
+  it('random bytes inserted into a captured body and into JSON documents, at every alignment', () => {
+    const captured = wire('filter-nocache-clone-1.json');
+    const pieces = [
+      '"',
+      '\\',
+      '\\"',
+      '\\u',
+      '\\u12',
+      ',',
+      ':',
+      '{',
+      '}',
+      '[',
+      ']',
+      ' ',
+      '\n',
+      '\t',
+      '\u0000',
+      '\u001f',
+      '0',
+      '-',
+      'e',
+      '.',
+      'tr',
+      'nul',
+    ];
+    const insert = fc.oneof(
+      fc.constantFrom(...pieces).map((s) => Buffer.from(s)),
+      fc.uint8Array({ minLength: 1, maxLength: 3 }).map((a) => Buffer.from(a)),
+    );
+    const doc = fc.oneof(
+      fc.constant(captured),
+      fc.json().map((j) => Buffer.from(j)),
+      fc.json().map((j) => Buffer.from(JSON.stringify(JSON.parse(j), null, '\t'))),
+    );
+    fc.assert(
+      fc.property(
+        doc,
+        fc.array(fc.tuple(fc.nat(), insert, fc.nat(2)), { maxLength: 3 }),
+        fc.nat(3),
+        (d, edits, skew) => {
+          let b = d;
+          for (const [at, bytes, drop] of edits) {
+            const i = at % (b.length + 1);
+            b = Buffer.concat([b.subarray(0, i), bytes, b.subarray(Math.min(i + drop, b.length))]);
+          }
+          const body = skewed(b, skew);
+          expect(scanOutcome(scanArgs, body)).to.deep.equal(scanOutcome(scanArgsReference, body));
+        },
+      ),
+      { numRuns: 3000, seed: 5 },
     );
   });
 });
