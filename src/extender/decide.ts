@@ -3,9 +3,10 @@
  * facts (reading missing objects through a live store when it can), evaluate each candidate node,
  * and build the reply body. Also used by `explain`.
  */
-import { labelsOf } from '../cluster/access.js';
+
+import { KeySet, NodeEntry } from '../cluster/nodes.js';
 import { type ClusterStore, type ReadThroughResult, refKey } from '../cluster/store.js';
-import type { Pod } from '../cluster/types.js';
+import type { Labels, Pod } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
 import { gatherPodFacts } from '../facts/gather.js';
 import type { CallLogger } from '../observability/logger.js';
@@ -15,11 +16,14 @@ import { type Reason, ReasonCode, reason } from '../topology/reasons.js';
 import type { NodeView } from '../topology/source.js';
 import type { DecodedArgs } from './decode.js';
 import {
+  encodeFilterAllNames,
   encodeFilterAllNodes,
   encodeFilterError,
   encodeFilterNames,
   encodeFilterNodes,
+  encodeName,
   encodePriorities,
+  encodePrioritiesEncoded,
   encodeReason,
   FailedNodesJson,
 } from './encode.js';
@@ -65,7 +69,7 @@ export async function gatherFacts(
 /** A reply body, and whether it carries `Error` (the extender could not decide). */
 export interface Reply {
   /** JSON text, or UTF-8 pieces to be written in order (replies that echo Node objects splice the request's bytes). */
-  readonly body: string | readonly Buffer[];
+  readonly body: string | readonly Uint8Array[];
   readonly outcome: 'ok' | 'error';
 }
 
@@ -104,7 +108,7 @@ export function joinReasons(reasons: readonly Reason[]): string {
 interface Rejection {
   readonly reasons: readonly Reason[];
   /** The reasons' messages joined with `; `, as a JSON string literal (see `encodeReason`). */
-  readonly json: string;
+  readonly json: Buffer;
   count: number;
 }
 
@@ -119,6 +123,12 @@ class Rejections {
   /** The checks that depend on the node; the others (pod-level problems) fail every node. */
   readonly #tested: readonly Check[];
   readonly #podLevel: boolean;
+  /**
+   * The labels all node-dependent checks read, when none depends on anything else: nodes with the
+   * same values there fail the same checks, so each distinct projection is evaluated once.
+   */
+  readonly #keys: KeySet | undefined;
+  readonly #bySignature = new Map<string, number | string>();
 
   constructor(
     private readonly facts: PodFacts,
@@ -127,14 +137,17 @@ class Rejections {
     this.#debug = log.isLevelEnabled('debug');
     this.#tested = facts.checks.filter((c) => c.test !== undefined);
     this.#podLevel = this.#tested.length < facts.checks.length;
+    const keyed = this.#tested.every((c) => c.keys !== undefined);
+    this.#keys = keyed ? KeySet.of(this.#tested.flatMap((c) => c.keys ?? [])) : undefined;
   }
 
   /**
    * Evaluates `node` (as `evaluateNode` does) and records it when it does not fit; true when it
-   * fits. Costs one call per node-dependent check: pod-level problems are the same for every node.
+   * fits. Costs one call per node-dependent check (pod-level problems are the same for every
+   * node), or none for a node whose labels project like an earlier one's.
    */
-  fits(node: NodeView): boolean {
-    const key = this.#failedKey(node);
+  fits(node: NodeView | NodeEntry): boolean {
+    const key = this.#memoFailedKey(node);
     if ((key === 0 || key === '') && !this.#podLevel) return true;
     let r = this.#byKey.get(key);
     if (r === undefined) {
@@ -143,8 +156,20 @@ class Rejections {
       r = this.#rejection(this.facts.checks.filter((c) => c.test === undefined || failing.has(c)).map((c) => c.reason));
       this.#byKey.set(key, r);
     }
-    this.#add(node.name, r);
+    this.#add(node, r);
     return false;
+  }
+
+  #memoFailedKey(node: NodeView | NodeEntry): number | string {
+    const keys = this.#keys;
+    if (keys === undefined) return this.#failedKey(node);
+    const signature = node instanceof NodeEntry ? node.signature(keys) : keys.signature(node.labels);
+    let key = this.#bySignature.get(signature);
+    if (key === undefined) {
+      key = this.#failedKey(node);
+      this.#bySignature.set(signature, key);
+    }
+    return key;
   }
 
   /** Which node-dependent checks `node` fails: a bit mask for up to 30, else their indices as `t:0,4,` (never a `reject` key). */
@@ -178,10 +203,13 @@ class Rejections {
     return { reasons, json: encodeReason(joinReasons(reasons)), count: 0 };
   }
 
-  #add(name: string, r: Rejection): void {
+  #add(node: string | NodeView | NodeEntry, r: Rejection): void {
     r.count++;
-    this.failed.add(name, r.json);
-    if (this.#debug) this.log.debug({ node: name, reasons: r.reasons }, 'node rejected');
+    if (node instanceof NodeEntry) this.failed.addEncoded(node.jsonBytes, r.json);
+    else this.failed.add(typeof node === 'string' ? node : node.name, r.json);
+    if (this.#debug) {
+      this.log.debug({ node: typeof node === 'string' ? node : node.name, reasons: r.reasons }, 'node rejected');
+    }
   }
 }
 
@@ -205,27 +233,25 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: CallLogge
     const all = args.mode === 'nodes' ? args.nodes.length : args.nodeNames.length;
     deps.observer.filterNodes(all, 0);
     const body =
-      args.mode === 'nodes'
-        ? encodeFilterAllNodes(args.nodeListBytes())
-        : encodeFilterNames(args.nodeNames, new FailedNodesJson());
+      args.mode === 'nodes' ? encodeFilterAllNodes(args.nodeListBytes()) : encodeFilterAllNames(args.nodeNames);
     return { body, outcome: 'ok' };
   }
   const rejections = new Rejections(facts, log);
   let passed: number;
-  let body: string | readonly Buffer[];
+  let body: string | readonly Uint8Array[];
   if (args.mode === 'nodes') {
     const passing = args.nodes.filter((n) => rejections.fits(n));
     passed = passing.length;
     body = encodeFilterNodes(passing, rejections.failed);
   } else {
-    const passing: string[] = [];
+    const passing: Buffer[] = [];
     for (const name of args.nodeNames) {
-      const node = deps.store.getNode(name);
+      const node = deps.store.getNodeEntry(name);
       if (node === undefined) {
         rejections.reject(name, [
           reason(ReasonCode.NodeNotKnown, `node "${name}" is not known to source-affinity yet`),
         ]);
-      } else if (rejections.fits({ name, labels: labelsOf(node) })) passing.push(name);
+      } else if (rejections.fits(node)) passing.push(node.jsonBytes);
     }
     passed = passing.length;
     body = encodeFilterNames(passing, rejections.failed);
@@ -235,7 +261,7 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: CallLogge
   if (rejected > 0) {
     const codes = rejections.codes();
     for (const [code, count] of Object.entries(codes)) deps.observer.rejection(code, count);
-    log.info({ passed, rejected, codes }, 'filter rejected nodes');
+    if (log.isLevelEnabled('debug')) log.debug({ passed, rejected, codes }, 'filter rejected nodes');
   }
   return { body, outcome: 'ok' };
 }
@@ -248,18 +274,24 @@ export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallL
     deps.observer.fastPath('prioritize');
     return { body: encodePriorities(names.map((Host) => ({ Host, Score: 0 }))), outcome: 'ok' };
   }
-  const view =
-    args.mode === 'nodes'
-      ? (i: number) => args.nodes[i] as NodeView
-      : (i: number) => {
-          const name = args.nodeNames[i] as string;
-          return { name, labels: labelsOf(deps.store.getNode(name)) };
-        };
-  return {
-    body: encodePriorities(names.map((Host, i) => ({ Host, Score: scoreNode(facts, view(i)) }))),
-    outcome: 'ok',
-  };
+  if (args.mode === 'nodes') {
+    return {
+      body: encodePriorities(names.map((Host, i) => ({ Host, Score: scoreNode(facts, args.nodes[i] as NodeView) }))),
+      outcome: 'ok',
+    };
+  }
+  // Node names the store does not know score 0, as nodes without labels would.
+  const hosts: Buffer[] = [];
+  const scores: number[] = [];
+  for (const name of names) {
+    const node = deps.store.getNodeEntry(name);
+    hosts.push(node?.jsonBytes ?? encodeName(name));
+    scores.push(node === undefined ? scoreNode(facts, { name, labels: NO_LABELS }) : scoreNode(facts, node));
+  }
+  return { body: encodePrioritiesEncoded(hosts, scores), outcome: 'ok' };
 }
+
+const NO_LABELS: Labels = Object.freeze({});
 
 /** Finds a node by name: the request's candidates first (Nodes mode), then the store. */
 function nodeLookup(args: DecodedArgs, store: ClusterStore): (name: string) => NodeView | undefined {
@@ -268,7 +300,6 @@ function nodeLookup(args: DecodedArgs, store: ClusterStore): (name: string) => N
       const n = args.nodes.find((c) => c.name === name);
       if (n) return n;
     }
-    const node = store.getNode(name);
-    return node ? { name, labels: labelsOf(node) } : undefined;
+    return store.getNodeEntry(name);
   };
 }

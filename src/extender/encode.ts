@@ -2,94 +2,118 @@
  * Encoding of extender replies. Node objects are echoed as received (the request's own bytes are
  * written back, never re-encoded from a model), and keys are PascalCase like the Go structs.
  *
- * Text replies are built from pieces joined once. Reasons and the node names of failure maps are
- * kept ASCII (other characters written as `\uXXXX` escapes, which Go decodes alike): a one-byte
- * string is flat after one `join` and is its own UTF-8, so turning it into bytes is a copy. A
- * filter reply carries a reason for every rejected node and thousands of nodes share a handful of
- * distinct reasons, so each distinct reason is encoded once (`encodeReason`) and repeated.
+ * Replies that list nodes are assembled from byte pieces, written into one buffer by the HTTP
+ * layer: joining them into one string first would allocate a string of hundreds of kilobytes per
+ * call, which V8 places in its large-object space (fresh memory, page faults and all). Reasons and
+ * node names are kept ASCII (other characters written as `\uXXXX` escapes, which Go decodes alike).
+ * A filter reply carries a reason for every rejected node and thousands of nodes share a handful
+ * of distinct reasons, so each distinct reason is encoded once (`encodeReason`) and repeated; a
+ * store's node carries its name encoded (`NodeEntry.jsonBytes`).
  */
+import { asciiJson } from '../cluster/nodes.js';
 import type { CandidateNode } from './decode.js';
-import type { FailedNodesMap, HostPriority } from './wire.js';
+import type { HostPriority } from './wire.js';
 
-/** Printable ASCII other than `"` and `\`: a string of these is its own JSON string literal body. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const NON_ASCII = /[\u007f-\uffff]/g;
-const HAS_NON_ASCII = /[\u0080-\uffff]/;
+const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 
-/** `s` as a JSON string literal in ASCII (node names, DNS subdomains, take the fast way). */
-export function asciiJson(s: string): string {
-  if (PLAIN.test(s)) return `"${s}"`;
-  return JSON.stringify(s).replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** A reason message as an ASCII JSON string literal, to be repeated in a reply's entries. */
+export function encodeReason(message: string): Buffer {
+  return ascii(asciiJson(message));
 }
 
-/**
- * A reason message as an ASCII JSON string literal, to be repeated in a reply's entries. (Node
- * names go through JSON.stringify unless they hold non-ASCII characters: they are ASCII in any
- * valid object, and it is faster.)
- */
-export function encodeReason(message: string): string {
-  // Round-trip through latin1 so that V8 holds it as a one-byte string: `asciiJson` of a message
-  // with an ellipsis is built from two-byte pieces, and joining thousands of copies of a two-byte
-  // string (then transcoding it for the socket) costs several times more.
-  return Buffer.from(asciiJson(message), 'latin1').toString('latin1');
+/** A node name as an ASCII JSON string literal. */
+export function encodeName(name: string): Buffer {
+  return ascii(asciiJson(name));
 }
+
+const COLON = ascii(':');
+const COMMA = ascii(',');
 
 /** A FailedNodesMap being built: node name → pre-encoded reason (see `encodeReason`). */
 export class FailedNodesJson {
-  // Pieces joined once at the end, without building a string per entry.
-  readonly #parts: string[] = [];
+  readonly #pieces: Uint8Array[] = [];
+  #count = 0;
 
-  add(name: string, reason: string): void {
-    // Names are ASCII in any valid object; any other is escaped, so that a reply is ASCII however it is written.
-    const key = HAS_NON_ASCII.test(name) ? asciiJson(name) : JSON.stringify(name);
-    this.#parts.push(this.#parts.length === 0 ? '' : ',', key, ':', reason);
+  add(name: string, reason: Uint8Array): void {
+    this.addEncoded(encodeName(name), reason);
+  }
+
+  /** `add` for a name already encoded (a store's `NodeEntry.jsonBytes`). */
+  addEncoded(nameJson: Uint8Array, reason: Uint8Array): void {
+    if (this.#count++ > 0) this.#pieces.push(COMMA);
+    this.#pieces.push(nameJson, COLON, reason);
   }
 
   get count(): number {
-    return this.#parts.length / 4;
+    return this.#count;
   }
 
-  toString(): string {
-    return `{${this.#parts.join('')}}`;
+  /** Appends the map's pieces, `{` and `}` included, to `out` (no spread: there may be millions). */
+  appendTo(out: Uint8Array[]): void {
+    out.push(OPEN);
+    for (const p of this.#pieces) out.push(p);
+    out.push(CLOSE);
   }
 }
 
-function failedJson(failed: FailedNodesMap | FailedNodesJson): string {
-  return failed instanceof FailedNodesJson ? failed.toString() : JSON.stringify(failed);
+const OPEN = ascii('{');
+const CLOSE = ascii('}');
+
+/** Total length of pieces. */
+export function piecesLength(pieces: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const p of pieces) n += p.length;
+  return n;
 }
+
+const NODES_HEAD = ascii('{"Nodes":{"metadata":{},"items":[');
+const NODES_FAILED = ascii(']},"NodeNames":null,"FailedNodes":{},"FailedAndUnresolvableNodes":');
+const TAIL = ascii(',"Error":""}');
 
 /**
  * Filter reply for `Nodes` mode: the passing nodes' original bytes, rejections in
- * FailedAndUnresolvableNodes. Returned as pieces to be written in order: the nodes are views into
- * the request body, sent without copying megabytes into a new buffer.
+ * FailedAndUnresolvableNodes. The nodes are views into the request body, sent without copying
+ * megabytes into a new buffer.
  */
-export function encodeFilterNodes(
-  passing: readonly CandidateNode[],
-  failed: FailedNodesMap | FailedNodesJson,
-): readonly Buffer[] {
-  const parts: Buffer[] = [NODES_HEAD];
+export function encodeFilterNodes(passing: readonly CandidateNode[], failed: FailedNodesJson): readonly Uint8Array[] {
+  const parts: Uint8Array[] = [NODES_HEAD];
   passing.forEach((n, i) => {
     if (i > 0) parts.push(COMMA);
     parts.push(n.bytes());
   });
-  const tail = `]},"NodeNames":null,"FailedNodes":{},"FailedAndUnresolvableNodes":${failedJson(failed)},"Error":""}`;
-  parts.push(Buffer.from(tail, 'utf8'));
+  parts.push(NODES_FAILED);
+  failed.appendTo(parts);
+  parts.push(TAIL);
   return parts;
 }
 
-const NODES_HEAD = Buffer.from('{"Nodes":{"metadata":{},"items":[');
-const COMMA = Buffer.from(',');
-const ALL_NODES_HEAD = Buffer.from('{"Nodes":');
-const ALL_NODES_TAIL = Buffer.from(',"NodeNames":null,"FailedNodes":{},"FailedAndUnresolvableNodes":{},"Error":""}');
+const ALL_NODES_HEAD = ascii('{"Nodes":');
+const ALL_NODES_TAIL = ascii(',"NodeNames":null,"FailedNodes":{},"FailedAndUnresolvableNodes":{},"Error":""}');
 
-/** Filter reply for `Nodes` mode that passes every node: the request's NodeList echoed whole, byte for byte (pieces, as above). */
-export function encodeFilterAllNodes(nodeList: string | Buffer): readonly Buffer[] {
+/** Filter reply for `Nodes` mode that passes every node: the request's NodeList echoed whole, byte for byte. */
+export function encodeFilterAllNodes(nodeList: string | Buffer): readonly Uint8Array[] {
   return [ALL_NODES_HEAD, typeof nodeList === 'string' ? Buffer.from(nodeList) : nodeList, ALL_NODES_TAIL];
 }
 
-/** Filter reply for `NodeNames` mode. */
-export function encodeFilterNames(passing: readonly string[], failed: FailedNodesMap | FailedNodesJson): string {
-  return `{"Nodes":null,"NodeNames":${JSON.stringify(passing)},"FailedNodes":{},"FailedAndUnresolvableNodes":${failedJson(failed)},"Error":""}`;
+/** Filter reply for `NodeNames` mode that passes every node. */
+export function encodeFilterAllNames(names: readonly string[]): string {
+  return `{"Nodes":null,"NodeNames":${JSON.stringify(names)},"FailedNodes":{},"FailedAndUnresolvableNodes":{},"Error":""}`;
+}
+
+const NAMES_HEAD = ascii('{"Nodes":null,"NodeNames":[');
+const NAMES_FAILED = ascii('],"FailedNodes":{},"FailedAndUnresolvableNodes":');
+
+/** Filter reply for `NodeNames` mode: the passing names, each encoded (see `encodeName`). */
+export function encodeFilterNames(passing: readonly Uint8Array[], failed: FailedNodesJson): readonly Uint8Array[] {
+  const parts: Uint8Array[] = [NAMES_HEAD];
+  passing.forEach((n, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(n);
+  });
+  parts.push(NAMES_FAILED);
+  failed.appendTo(parts);
+  parts.push(TAIL);
+  return parts;
 }
 
 /** Filter reply when the extender cannot decide: kube-scheduler fails this attempt and retries the pod. */
@@ -106,4 +130,25 @@ export function encodeFilterError(message: string): string {
 /** Prioritize reply: a HostPriorityList with integer scores. */
 export function encodePriorities(priorities: readonly HostPriority[]): string {
   return JSON.stringify(priorities);
+}
+
+const HOST_FIRST = ascii('[{"Host":');
+const HOST_NEXT = ascii(',{"Host":');
+/** `,"Score":N}` for the scores 0–10 an extender may give. */
+const SCORES = Array.from({ length: 11 }, (_, n) => ascii(`,"Score":${n}}`));
+
+/** `encodePriorities` for hosts given encoded (see `encodeName`), with integer scores 0–10. */
+export function encodePrioritiesEncoded(
+  hosts: readonly Uint8Array[],
+  scores: readonly number[],
+): readonly Uint8Array[] {
+  if (hosts.length === 0) return [ascii('[]')];
+  const parts: Uint8Array[] = [];
+  hosts.forEach((host, i) => {
+    const score = SCORES[scores[i] as number];
+    if (score === undefined) throw new RangeError(`score ${scores[i]} is not an integer 0-10`);
+    parts.push(i === 0 ? HOST_FIRST : HOST_NEXT, host, score);
+  });
+  parts.push(ascii(']'));
+  return parts;
 }

@@ -27,9 +27,10 @@ import {
   type SourceTopology,
   scopeConstrains,
   sourceAdmits,
+  sourceKeys,
   sourceLocation,
 } from '../topology/source.js';
-import { volumeZoneLabels, zoneLabelsMatch, zoneLabelsText } from '../topology/zones.js';
+import { volumeZoneLabels, ZONE_LABEL_KEYS, zoneLabelsMatch, zoneLabelsText } from '../topology/zones.js';
 
 export const ANN_SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 export const ANN_BETA_STORAGE_CLASS = 'volume.beta.kubernetes.io/storage-class';
@@ -257,6 +258,7 @@ export function gatherPodFacts(input: GatherInput): Gathered {
           `${who} needs the node affinity of its ${topo.from} (${sel.text})`,
         ),
         test: (n) => sel.matches(n.labels),
+        keys: sel.keys,
       });
     }
     if (topo.zoneLabels.length > 0) {
@@ -267,6 +269,7 @@ export function gatherPodFacts(input: GatherInput): Gathered {
           `${who} needs the zone of its ${topo.from} (${zoneLabelsText(zl)})`,
         ),
         test: (n) => zoneLabelsMatch(zl, n.labels),
+        keys: ZONE_LABEL_KEYS,
       });
     }
   }
@@ -283,6 +286,7 @@ export function gatherPodFacts(input: GatherInput): Gathered {
           `${who}: storage class "${className}" allows only ${allowed.text}`,
         ),
         test: (n) => allowed.matches(n.labels),
+        keys: allowed.keys,
       });
     }
     const source = claimSource(pvc.spec, ns);
@@ -358,9 +362,11 @@ export function gatherPodFacts(input: GatherInput): Gathered {
     }
     const code = isClone ? ReasonCode.CloneSourceTopology : ReasonCode.RestoreSourceTopology;
     const srcDesc = isClone ? `source ${topo.from}` : `${srcText} (${topo.from})`;
+    const keys = sourceKeys(topo, scope);
     out.push({
       reason: reason(code, `${who} needs a node in the topology of ${srcDesc}: ${requiredText(topo, scope)}`),
       test: (n) => sourceAdmits(topo, scope, n),
+      ...(keys ? { keys } : {}),
     });
   }
 

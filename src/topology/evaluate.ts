@@ -11,6 +11,11 @@ import { BETA_REGION, BETA_ZONE, HOSTNAME, REGION, ZONE } from './zones.js';
 export interface Check {
   readonly reason: Reason;
   readonly test?: (node: NodeView) => boolean;
+  /**
+   * The node labels `test` reads, when its result depends on them and on nothing else (not on the
+   * node's name): nodes with the same values there get the same result. Absent: no such promise.
+   */
+  readonly keys?: readonly string[];
 }
 
 /** Everything about a pod's claims that node evaluation needs, gathered once per request. */

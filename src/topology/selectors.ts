@@ -38,6 +38,8 @@ interface Term {
 export interface LabelSelector {
   /** True when the labels satisfy the selector. */
   matches(labels: Labels): boolean;
+  /** Every label key `matches` can read: its result depends on these labels and nothing else. */
+  readonly keys: readonly string[];
   /** Human-readable form for reasons, e.g. `topology.kubernetes.io/zone in [zone-a]`. */
   readonly text: string;
   /** Parse errors of invalid terms (each such term never matches). */
@@ -142,9 +144,11 @@ function buildSelector(terms: readonly Term[], matchAllWhenEmpty: boolean): Labe
   else if (valid.length === 0) text = '(no valid term)';
   else text = valid.map(termText).join(' or ');
   const inCache = new Map<string, ReadonlySet<string> | undefined>();
+  const keys = [...new Set(valid.flatMap((t) => t.requirements.filter((r) => r.op !== 'Any').map((r) => r.key)))];
   return {
     text,
     errors,
+    keys,
     matches(labels: Labels): boolean {
       if (terms.length === 0) return matchAllWhenEmpty;
       for (const t of valid) {

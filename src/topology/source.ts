@@ -10,6 +10,7 @@ import {
   HOSTNAME,
   REGION,
   ZONE,
+  ZONE_LABEL_KEYS,
   type ZoneLabel,
   zoneLabelsMatch,
   zoneLabelsText,
@@ -90,6 +91,17 @@ export function sourceAdmits(src: SourceTopology, scope: Scope, node: NodeView):
     if (v === undefined || !allowed.has(v)) return false;
   }
   return true;
+}
+
+/**
+ * The node labels `sourceAdmits(src, scope, node)` can read, or undefined when its result also
+ * depends on the node's name (a node-local source under scope `source`).
+ */
+export function sourceKeys(src: SourceTopology, scope: Scope): readonly string[] | undefined {
+  if (scope === 'any') return [];
+  if (scope !== 'source') return scope;
+  if (src.nodeName !== undefined) return undefined;
+  return [...(src.selector?.keys ?? []), ...(src.zoneLabels.length > 0 ? ZONE_LABEL_KEYS : [])];
 }
 
 /** True when the scope lets the source constrain nodes at all. */

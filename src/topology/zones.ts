@@ -13,6 +13,9 @@ export const HOSTNAME = 'kubernetes.io/hostname';
 
 const TOPOLOGY_LABELS = [BETA_ZONE, BETA_REGION, ZONE, REGION] as const;
 
+/** Every node label `zoneLabelsMatch` can read. */
+export const ZONE_LABEL_KEYS: readonly string[] = TOPOLOGY_LABELS;
+
 /** The GA key a beta key stands for (a beta PV label is also satisfied by the node's GA label). */
 function gaKey(key: string): string {
   if (key === BETA_ZONE) return ZONE;

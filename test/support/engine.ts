@@ -41,9 +41,33 @@ export function factsFor(tc: EngineCase): PodFacts {
     .facts;
 }
 
-/** `{node: 'fits' | [reason codes]}` for every node of the case. */
+/**
+ * Throws unless every check that declares `keys` keeps its promise on these nodes: the same result
+ * for the node renamed and stripped of every label outside `keys` (the filter reuses one node's
+ * result for all nodes whose labels agree on `keys`).
+ */
+export function assertKeysPromise(facts: PodFacts, nodes: readonly NodeView[]): void {
+  for (const check of facts.checks) {
+    if (check.test === undefined || check.keys === undefined) continue;
+    const keys = new Set(check.keys);
+    for (const v of nodes) {
+      const projected: NodeView = {
+        name: `${v.name}-renamed`,
+        labels: Object.fromEntries(Object.entries(v.labels).filter(([k]) => keys.has(k))),
+      };
+      if (check.test(v) !== check.test(projected)) {
+        throw new Error(
+          `check ${check.reason.code} reads more than its keys [${check.keys.join(', ')}] on node ${v.name}`,
+        );
+      }
+    }
+  }
+}
+
+/** `{node: 'fits' | [reason codes]}` for every node of the case (and checks `assertKeysPromise`). */
 export function verdicts(tc: EngineCase): Record<string, Want> {
   const facts = factsFor(tc);
+  assertKeysPromise(facts, views(tc.nodes));
   const out: Record<string, Want> = {};
   for (const v of views(tc.nodes)) {
     const verdict = evaluateNode(facts, v);

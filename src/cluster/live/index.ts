@@ -2,8 +2,10 @@
  * The live cluster store: informer-backed caches of the objects decisions read, kept current by
  * list+watch, served synchronously from memory, with read-through for misses. See docs/LIVE.md.
  */
+
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { NodeEntry } from '../nodes.js';
 import type { ClusterStore, ObjectKind, ObjectRef, ReadThroughResult } from '../store.js';
 import type {
   KubeObject,
@@ -119,6 +121,7 @@ class LiveClusterStore implements LiveStore {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #nodes = new IndexedCache<Node>(false);
+  readonly #entries = new WeakMap<Node, NodeEntry>();
   readonly #pvs = new IndexedCache<PersistentVolume>(false, {
     [PV_BY_HANDLE]: (pv) => {
       const csi = pv.spec?.csi;
@@ -199,6 +202,18 @@ class LiveClusterStore implements LiveStore {
 
   getNode(name: string): Node | undefined {
     return this.#nodes.get(name);
+  }
+
+  getNodeEntry(name: string): NodeEntry | undefined {
+    const node = this.#nodes.get(name);
+    if (node === undefined) return undefined;
+    // One entry per Node object: an update replaces the object, and with it the entry.
+    let entry = this.#entries.get(node);
+    if (entry === undefined) {
+      entry = new NodeEntry(name, node);
+      this.#entries.set(node, entry);
+    }
+    return entry;
   }
 
   listNodes(): readonly Node[] {

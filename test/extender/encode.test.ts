@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import {
+  encodeFilterAllNames,
+  encodeFilterNames,
+  encodeName,
+  encodePrioritiesEncoded,
+  encodeReason,
+  FailedNodesJson,
+  piecesLength,
+} from '../../src/extender/encode.js';
+
+const text = (pieces: readonly Uint8Array[]): string => Buffer.concat(pieces).toString('latin1');
+
+describe('encode: replies assembled from byte pieces', () => {
+  const filterCases = [
+    { name: 'nothing passes, nothing fails', passing: [], failed: {} },
+    { name: 'passing and failing nodes', passing: ['a1', 'a2'], failed: { b1: 'wrong zone', c1: 'wrong "region"' } },
+    { name: 'only failures', passing: [], failed: { nöde: 'caf\u00e9 \u2026' } },
+  ];
+  for (const tc of filterCases) {
+    it(`filter, NodeNames: ${tc.name}`, () => {
+      const failed = new FailedNodesJson();
+      for (const [name, reason] of Object.entries(tc.failed)) failed.add(name, encodeReason(reason));
+      const pieces = encodeFilterNames(tc.passing.map(encodeName), failed);
+      const body = text(pieces);
+      expect({
+        ascii: /^[\x20-\x7e]*$/.test(body),
+        length: piecesLength(pieces),
+        reply: JSON.parse(body),
+      }).to.deep.equal({
+        ascii: true,
+        length: Buffer.byteLength(body, 'latin1'),
+        reply: {
+          Nodes: null,
+          NodeNames: tc.passing,
+          FailedNodes: {},
+          FailedAndUnresolvableNodes: tc.failed,
+          Error: '',
+        },
+      });
+    });
+  }
+
+  it('filter, NodeNames, everything passes', () => {
+    expect(JSON.parse(encodeFilterAllNames(['a1', 'b1']))).to.deep.equal({
+      Nodes: null,
+      NodeNames: ['a1', 'b1'],
+      FailedNodes: {},
+      FailedAndUnresolvableNodes: {},
+      Error: '',
+    });
+  });
+
+  const priorityCases = [
+    { name: 'no hosts', hosts: [], scores: [] },
+    {
+      name: 'every score 0 to 10',
+      hosts: Array.from({ length: 11 }, (_, i) => `n${i}`),
+      scores: Array.from({ length: 11 }, (_, i) => i),
+    },
+  ];
+  for (const tc of priorityCases) {
+    it(`prioritize: ${tc.name}`, () => {
+      const body = text(encodePrioritiesEncoded(tc.hosts.map(encodeName), tc.scores));
+      expect(JSON.parse(body)).to.deep.equal(tc.hosts.map((Host, i) => ({ Host, Score: tc.scores[i] })));
+    });
+  }
+
+  const badScores = [
+    { name: 'above 10', score: 11 },
+    { name: 'negative', score: -1 },
+    { name: 'not an integer', score: 2.5 },
+  ];
+  for (const tc of badScores) {
+    it(`prioritize refuses a score ${tc.name}`, () => {
+      expect(() => encodePrioritiesEncoded([encodeName('n1')], [tc.score])).to.throw(
+        RangeError,
+        'is not an integer 0-10',
+      );
+    });
+  }
+});
