@@ -173,6 +173,8 @@ class Scanner {
    * last searched from and this offset; the same reasoning applies.
    */
   controlFree = -1;
+  /** The smaller of the two: a quote before it closes a string that needs no closer look. */
+  clean = -1;
 
   constructor(readonly buf: Buffer) {
     this.n = buf.length;
@@ -252,7 +254,8 @@ class Scanner {
 
   /**
    * Scans a string whose opening quote is at `open`; returns the offset of the closing quote.
-   * Rejects control characters and invalid escapes, as JSON requires; sets `escaped`.
+   * Rejects control characters and invalid escapes, as JSON requires; sets `escaped` when the
+   * string has an escape (and leaves it alone otherwise).
    *
    * Most strings have neither escapes nor control characters: for them the native `indexOf`
    * (memchr) finds the closing quote, and `nextBackslash` and `controlFree` show that nothing
@@ -277,6 +280,7 @@ class Scanner {
       }
     }
     if (q === -1) q = this.buf.indexOf(QUOTE, s);
+    if (q !== -1 && q < this.clean) return q;
     if (q !== -1) {
       if (this.nextBackslash <= open) {
         const b = this.buf.indexOf(BACKSLASH, open + 1);
@@ -284,10 +288,8 @@ class Scanner {
       }
       // Checked a chunk ahead: the bytes are then in the cache when memchr reads them.
       if (this.controlFree <= q) this.controlFree = this.findControl(Math.max(this.controlFree, open + 1), q + 16_384);
-      if (q < this.nextBackslash && q < this.controlFree) {
-        this.escaped = false;
-        return q;
-      }
+      this.clean = Math.min(this.nextBackslash, this.controlFree);
+      if (q < this.clean) return q;
     }
     return this.closeSlowly(open);
   }
@@ -330,7 +332,7 @@ class Scanner {
       // Neither quote nor backslash: a control character.
       this.failAt(p, 'control character in string');
     }
-    this.escaped = escaped;
+    if (escaped) this.escaped = true;
     return p;
   }
 
@@ -339,6 +341,7 @@ class Scanner {
    * returns the offset of the closing quote. Sets `escaped`.
    */
   string(): number {
+    this.escaped = false;
     const q = this.close(this.pos);
     this.pos = q + 1;
     return q;
