@@ -14,6 +14,8 @@
  * anywhere in the body is reported first. Pure; no I/O.
  */
 
+import { isAscii } from 'node:buffer';
+
 /** The body is not one valid JSON value. `offset` is the byte where scanning stopped. */
 export class JsonSyntaxError extends Error {
   constructor(
@@ -357,6 +359,33 @@ class Scanner {
   }
 
   /**
+   * The values of strings already scanned, given by their quotes as `nodeNames` records them. When
+   * the bytes from the first to the last are ASCII, they are decoded once and each value is a slice
+   * of that text (decoding ASCII as Latin-1 is decoding it as UTF-8); otherwise each one is decoded
+   * by itself, invalid UTF-8 becoming U+FFFD as in `stringValue`.
+   */
+  strings(quotes: readonly number[]): string[] {
+    const out: string[] = [];
+    if (quotes.length === 0) return out;
+    const from = quotes[0] as number;
+    const to = Math.abs(quotes[quotes.length - 1] as number) + 1;
+    const text = isAscii(this.buf.subarray(from, to)) ? this.buf.toString('latin1', from, to) : undefined;
+    for (let i = 0; i < quotes.length; i += 2) {
+      const open = quotes[i] as number;
+      const close = quotes[i + 1] as number;
+      if (close < 0) {
+        const literal =
+          text === undefined ? this.buf.toString('utf8', open, 1 - close) : text.slice(open - from, 1 - close - from);
+        out.push(JSON.parse(literal) as string);
+      } else
+        out.push(
+          text === undefined ? this.buf.toString('utf8', open + 1, close) : text.slice(open + 1 - from, close - from),
+        );
+    }
+    return out;
+  }
+
+  /**
    * Scans an object key at `pos` (after whitespace) and the `:` after it; returns the index of the
    * entry of `wants` it equals exactly, or -1.
    */
@@ -622,17 +651,23 @@ class Scanner {
       this.skip(depth);
       return { kind } as ScannedNodeNames;
     }
-    const names: string[] = [];
+    // Each string's quotes, as [open, close] (close negated when the string has an escape); the
+    // strings are decoded once the list has been validated.
+    const quotes: number[] = [];
     let allStrings = true;
     if (this.open(RBRACKET, depth + 1)) {
       do {
-        if (this.ws() === QUOTE) names.push(this.stringValue());
-        else {
+        if (this.ws() === QUOTE) {
+          const open = this.pos;
+          const close = this.string();
+          quotes.push(open, this.escaped ? -close : close);
+        } else {
           allStrings = false;
           this.skip(depth + 1);
         }
       } while (this.more(RBRACKET, ']'));
     }
+    const names = this.strings(quotes);
     return { kind: 'array', names, allStrings };
   }
 }

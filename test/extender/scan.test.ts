@@ -445,6 +445,15 @@ describe('scanner: same parts and same errors as the byte-at-a-time scanner it r
         Buffer.from('"," c ",1]}'),
       ]),
     },
+    { name: 'an empty NodeNames list', body: `{"Pod":${pod},"Nodes":null,"NodeNames":[ ]}` },
+    {
+      name: 'NodeNames of ASCII strings with escapes, and values that are not strings',
+      body: `{"Pod":${pod},"Nodes":null,"NodeNames":["a1", "b\\u00e9\\n",7,"c\\"",null,{"x":["y"]},"${long}"]}`,
+    },
+    {
+      name: 'NodeNames with UTF-8 in one name and in a value that is not a string',
+      body: `{"Pod":${pod},"Nodes":null,"NodeNames":["a1","ü-1\\t",{"x":"日本"},"b1"]}`,
+    },
     { name: 'a tab inside a string', body: nodesBody(`{"metadata":{"name":"a1"},"x":"${long}\t"}`) },
     { name: 'a newline inside a key', body: nodesBody(`{"metadata":{"name":"a1"},"x\n":1}`) },
     { name: 'a NUL byte inside a node name', body: nodesBody('{"metadata":{"name":"a\u00001"}}') },
@@ -528,8 +537,9 @@ describe('scanner: same parts and same errors as the byte-at-a-time scanner it r
     }
   });
 
-  it('random bytes inserted into a captured body and into JSON documents, at every alignment', () => {
+  it('random bytes inserted into captured bodies and into JSON documents, at every alignment', () => {
     const captured = wire('filter-nocache-clone-1.json');
+    const capturedNames = wire('filter-cache-clone-1.json');
     const pieces = [
       '"',
       '\\',
@@ -560,6 +570,7 @@ describe('scanner: same parts and same errors as the byte-at-a-time scanner it r
     );
     const doc = fc.oneof(
       fc.constant(captured),
+      fc.constant(capturedNames),
       fc.json().map((j) => Buffer.from(j)),
       fc.json().map((j) => Buffer.from(JSON.stringify(JSON.parse(j), null, '\t'))),
     );
