@@ -4,6 +4,7 @@
  * JSON-encoded name) is computed once, not on every call. Pure.
  */
 
+import { computePlace, type Place } from '../topology/evaluate.js';
 import type { NodeView } from '../topology/source.js';
 import { labelsOf } from './access.js';
 import type { Labels, Node } from './types.js';
@@ -51,6 +52,8 @@ const NON_ASCII = /[\u007f-\uffff]/g;
 /** A stored Node with what decisions read from it. Immutable except for its memo of one signature. */
 export class NodeEntry implements NodeView {
   readonly labels: Labels;
+  /** Where the node is (well-known hostname, zone and region labels), for scoring. */
+  readonly place: Place;
   /** The name as an ASCII JSON string literal, as bytes ready to be written into replies. */
   readonly jsonBytes: Buffer;
   #signed: KeySet | undefined;
@@ -61,6 +64,7 @@ export class NodeEntry implements NodeView {
     readonly node: Node,
   ) {
     this.labels = labelsOf(node);
+    this.place = computePlace(this.labels);
     this.jsonBytes = Buffer.from(asciiJson(name), 'latin1');
   }
 

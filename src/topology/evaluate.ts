@@ -58,7 +58,7 @@ export const MAX_SCORE = 10;
 export const CLOSENESS = { node: 10, zone: 6, region: 3, elsewhere: 0 } as const;
 
 /** A node's values for the well-known hostname, zone and region keys (GA and beta), in that order. */
-interface Place {
+export interface Place {
   readonly hostname: readonly string[];
   readonly zone: readonly string[];
   readonly region: readonly string[];
@@ -71,28 +71,35 @@ interface Place {
  */
 const places = new WeakMap<Labels, Place>();
 
+/** The node's place from its labels (not memoized: see `placeOf`). */
+export function computePlace(labels: Labels): Place {
+  const values = (keys: readonly string[]) =>
+    keys.flatMap((k) => {
+      const v = Object.hasOwn(labels, k) ? labels[k] : undefined;
+      return v === undefined ? [] : [v];
+    });
+  return { hostname: values([HOSTNAME]), zone: values([ZONE, BETA_ZONE]), region: values([REGION, BETA_REGION]) };
+}
+
 function placeOf(labels: Labels): Place {
   let place = places.get(labels);
   if (place === undefined) {
-    const values = (keys: readonly string[]) =>
-      keys.flatMap((k) => {
-        const v = Object.hasOwn(labels, k) ? labels[k] : undefined;
-        return v === undefined ? [] : [v];
-      });
-    place = { hostname: values([HOSTNAME]), zone: values([ZONE, BETA_ZONE]), region: values([REGION, BETA_REGION]) };
+    place = computePlace(labels);
     places.set(labels, place);
   }
   return place;
 }
+
+/** A node that may carry its place already (a store's node entry computes it once). */
+export type PlacedNode = NodeView & { readonly place?: Place };
 
 function hasAny(values: readonly string[], set: ReadonlySet<string>): boolean {
   for (const v of values) if (set.has(v)) return true;
   return false;
 }
 
-/** Closeness of one node to one source location (see CLOSENESS). */
-export function closeness(loc: SourceLocation, labels: Labels): number {
-  const place = placeOf(labels);
+/** Closeness of a node at `place` to one source location (see CLOSENESS). */
+function closeness(loc: SourceLocation, place: Place): number {
   if (hasAny(place.hostname, loc.hostnames)) return CLOSENESS.node;
   if (hasAny(place.zone, loc.zones)) return CLOSENESS.zone;
   if (hasAny(place.region, loc.regions)) return CLOSENESS.region;
@@ -100,9 +107,10 @@ export function closeness(loc: SourceLocation, labels: Labels): number {
 }
 
 /** The node's score 0–10: mean closeness over source locations, rounded half up; 0 when none. */
-export function scoreNode(facts: PodFacts, node: NodeView): number {
+export function scoreNode(facts: PodFacts, node: PlacedNode): number {
   if (facts.locations.length === 0) return 0;
+  const place = node.place ?? placeOf(node.labels);
   let sum = 0;
-  for (const loc of facts.locations) sum += closeness(loc, node.labels);
+  for (const loc of facts.locations) sum += closeness(loc, place);
   return Math.min(MAX_SCORE, Math.round(sum / facts.locations.length));
 }
