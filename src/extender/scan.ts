@@ -159,33 +159,16 @@ class Scanner {
   /** The body for reading four bytes at any offset (little-endian: the first byte is the lowest). */
   readonly view: DataView;
   /**
-   * The body as aligned 32-bit words for `findControl`: `words[i]` holds bytes
-   * `[wordsAt + 4i, wordsAt + 4i + 4)`.
-   */
-  readonly words: Int32Array;
-  readonly wordsAt: number;
-  /**
    * The first `\` at or after where it was last searched from (`n` when there is none). Scanning
    * only moves forward, so while it lies ahead of a string's opening quote no byte between the two
    * is a `\`; otherwise it is searched again.
    */
   nextBackslash = -1;
-  /**
-   * No byte below 0x20 (control characters; outside strings, whitespace) lies between where it was
-   * last searched from and this offset; the same reasoning applies.
-   */
-  controlFree = -1;
-  /** The smaller of the two: a quote before it closes a string that needs no closer look. */
-  clean = -1;
 
   constructor(readonly buf: Buffer) {
     this.n = buf.length;
     this.bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
-    const skew = (4 - (buf.byteOffset & 3)) & 3;
-    const count = buf.length > skew ? (buf.length - skew) >> 2 : 0;
-    this.words = count === 0 ? new Int32Array(0) : new Int32Array(buf.buffer, buf.byteOffset + skew, count);
-    this.wordsAt = count === 0 ? buf.length : skew;
   }
 
   fail(message: string): never {
@@ -222,76 +205,30 @@ class Scanner {
   }
 
   /**
-   * Looks for a byte below 0x20 from `from` on: returns the offset of the first one, or, when there
-   * is none before `limit` (or the end), an offset at or past `limit` before which there is none.
-   * Tests sixteen bytes at a time, as four aligned 32-bit words.
-   */
-  findControl(from: number, limit: number): number {
-    const bytes = this.bytes;
-    const words = this.words;
-    const at = this.wordsAt;
-    if (limit > this.n) limit = this.n;
-    let w = from <= at ? 0 : (from - at + 3) >> 2;
-    let p = from;
-    for (const head = Math.min(at + w * 4, limit); p < head; p++) if ((bytes[p] as number) < 0x20) return p;
-    const end = Math.min(words.length, (limit - at + 3) >> 2);
-    for (; w + 4 <= end; w += 4) {
-      // A byte below 0x20 sets its top bit in `word - 0x20202020` (a borrow from the byte below only
-      // follows such a byte); so do bytes from 0xA0 up, which the exact test below then clears.
-      const k = 0x20202020;
-      if (
-        ((((words[w] as number) - k) |
-          ((words[w + 1] as number) - k) |
-          ((words[w + 2] as number) - k) |
-          ((words[w + 3] as number) - k)) &
-          0x80808080) !==
-        0
-      ) {
-        for (let q = at + w * 4, e = q + 16; q < e; q++) if ((bytes[q] as number) < 0x20) return q;
-      }
-    }
-    for (p = Math.max(p, at + w * 4); p < limit; p++) if ((bytes[p] as number) < 0x20) return p;
-    return p;
-  }
-
-  /**
    * Scans a string whose opening quote is at `open`; returns the offset of the closing quote.
    * Rejects control characters and invalid escapes, as JSON requires; sets `escaped` when the
    * string has an escape (and leaves it alone otherwise).
    *
-   * Most strings have neither escapes nor control characters: for them the native `indexOf`
-   * (memchr) finds the closing quote, and `nextBackslash` and `controlFree` show that nothing
-   * before it needs a closer look. Any other string is scanned byte by byte by `closeSlowly`.
+   * Reads four bytes at a time up to the first that is a quote or below 0x20: with
+   * `t = w ^ 0x02020202` those are exactly the bytes of `t` below 0x21, and the lowest set bit of
+   * `(t - 0x21212121) & ~t & 0x80808080` marks the first of them (a borrow can only set bits above
+   * it). `nextBackslash` (memchr) tells whether an escape comes before it. Strings with escapes or
+   * control characters, and the last bytes of the body, are left to `closeSlowly`.
    */
   close(open: number): number {
-    let q = -1;
-    let s = open + 1;
-    if (s + 16 <= this.n) {
-      // Most strings end within sixteen bytes: their closing quote is found here four bytes at a
-      // time, for less than a native call costs. The lowest set bit of
-      // `(t - 0x01010101) & ~t & 0x80808080` marks the first zero byte of `t` exactly (only bytes
-      // above a zero byte can be set wrongly).
-      const view = this.view;
-      for (const end = s + 16; s < end; s += 4) {
-        const t = view.getInt32(s, true) ^ 0x22222222;
-        const zero = (t - 0x01010101) & ~t & 0x80808080;
-        if (zero !== 0) {
-          q = s + ((31 - Math.clz32(zero & -zero)) >> 3);
-          break;
-        }
-      }
-    }
-    if (q === -1) q = this.buf.indexOf(QUOTE, s);
-    if (q !== -1 && q < this.clean) return q;
-    if (q !== -1) {
+    const view = this.view;
+    for (let s = open + 1, end = this.n - 4; s <= end; s += 4) {
+      const t = view.getInt32(s, true) ^ 0x02020202;
+      const stop = (t - 0x21212121) & ~t & 0x80808080;
+      if (stop === 0) continue;
+      const q = s + ((31 - Math.clz32(stop & -stop)) >> 3);
+      if (this.bytes[q] !== QUOTE) break;
       if (this.nextBackslash <= open) {
         const b = this.buf.indexOf(BACKSLASH, open + 1);
         this.nextBackslash = b === -1 ? this.n : b;
       }
-      // Checked a chunk ahead: the bytes are then in the cache when memchr reads them.
-      if (this.controlFree <= q) this.controlFree = this.findControl(Math.max(this.controlFree, open + 1), q + 16_384);
-      this.clean = Math.min(this.nextBackslash, this.controlFree);
-      if (q < this.clean) return q;
+      if (q < this.nextBackslash) return q;
+      break;
     }
     return this.closeSlowly(open);
   }
