@@ -335,8 +335,16 @@ class Scanner {
       const key = JSON.parse(this.buf.toString('utf8', start - 1, close + 1)) as string;
       return wants.findIndex((w) => w.toString('latin1') === key);
     }
+    const bytes = this.bytes;
     const length = close - start;
-    return wants.findIndex((w) => w.length === length && this.buf.compare(w, 0, length, start, close) === 0);
+    for (let i = 0; i < wants.length; i++) {
+      const want = wants[i] as Buffer;
+      if (want.length !== length) continue;
+      let k = 0;
+      while (k < length && bytes[start + k] === want[k]) k++;
+      if (k === length) return i;
+    }
+    return -1;
   }
 
   /**
@@ -577,7 +585,10 @@ class Scanner {
         else this.skip(depth + 1);
       } while (this.more(RBRACE, '}'));
     }
-    return { ...(name === undefined ? {} : { name }), ...(labels === undefined ? {} : { labels }) };
+    const found: { name?: string | { notString: JsonKind }; labels?: ValueRange } = {};
+    if (name !== undefined) found.name = name;
+    if (labels !== undefined) found.labels = labels;
+    return found;
   }
 
   /** `NodeNames`: null, a list (of strings, hopefully), or another value. */
