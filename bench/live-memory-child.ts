@@ -1,6 +1,6 @@
 /**
- * Child process of the live-cache memory measurement: `node dist/bench/live-memory-child.js
- * KUBECONFIG` syncs the live store's informer caches from that API server, collects garbage, and
+ * Child process of the live-cache memory measurement: `node FLAGS dist/bench/live-memory-child.js
+ * KUBECONFIG` (FLAGS: the image's Node.js flags, see `imageNodeFlags`) syncs the live store's informer caches from that API server, collects garbage, and
  * prints one JSON line `{"msg":"synced","syncMs":…,"heapUsed":…}`; the parent reads its RSS from
  * /proc and then ends it.
  */

@@ -3,6 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { expect } from 'chai';
 import { IndexedCache } from '../../src/cluster/live/cache.js';
 import {
+  SharedValues,
   stripNode,
   stripPersistentVolume,
   stripPersistentVolumeClaim,
@@ -335,6 +336,70 @@ const cases: { name: string; strip: (raw: unknown) => KubeObject | undefined; ra
 
 describe('live store ingest pruning', () => {
   for (const tc of cases) it(tc.name, () => expect(tc.strip(tc.raw)).to.deep.equal(tc.want));
+});
+
+describe('live store shares values that repeat across objects', () => {
+  const affinity = (obj: unknown) => (obj as PersistentVolume).spec?.nodeAffinity;
+  const annotations = (obj: unknown) => (obj as KubeObject).metadata?.annotations;
+  const labels = (obj: unknown) => (obj as KubeObject).metadata?.labels;
+  const big = { blob: 'x'.repeat(600) };
+  const cases: { name: string; got: () => unknown; want: unknown }[] = [
+    {
+      name: 'PVs in one zone share one frozen nodeAffinity; another zone has its own',
+      got: () => {
+        const [a, b, c] = [apiPV('a', 'zone-a'), apiPV('b', 'zone-a'), apiPV('c', 'zone-b')].map(stripPersistentVolume);
+        return {
+          sameZone: affinity(a) === affinity(b),
+          otherZone: affinity(a) === affinity(c),
+          frozen: Object.isFrozen(affinity(a)),
+        };
+      },
+      want: { sameZone: true, otherZone: false, frozen: true },
+    },
+    {
+      name: 'claims with the same annotations share them; phase objects are shared too',
+      got: () => {
+        const [a, b] = [apiPVC('db', 'a'), apiPVC('other', 'b')].map(stripPersistentVolumeClaim);
+        return { annotations: annotations(a) === annotations(b), status: a?.status === b?.status };
+      },
+      want: { annotations: true, status: true },
+    },
+    {
+      name: "nodes' labels are copied, never shared (each has its hostname)",
+      got: () => {
+        const a = stripNode(apiNode('n1', 'zone-a'));
+        const raw = apiNode('n1', 'zone-a');
+        return {
+          sameObject: labels(a) === labels(stripNode(raw)),
+          copied: labels(a) !== (raw.metadata as KubeObject['metadata'])?.labels,
+        };
+      },
+      want: { sameObject: false, copied: true },
+    },
+    {
+      name: 'a value whose JSON is longer than 512 characters is copied, not shared',
+      got: () => {
+        const table = new SharedValues();
+        const first = table.tree(big);
+        return { shared: first === table.tree({ ...big }), copied: first !== big, equal: first };
+      },
+      want: { shared: false, copied: true, equal: big },
+    },
+    {
+      name: 'a full table starts over: memory stays bounded, the values stay equal',
+      got: () => {
+        const table = new SharedValues(2);
+        const first = table.tree({ zone: 'a' });
+        const again = table.tree({ zone: 'a' });
+        table.tree({ zone: 'b' });
+        table.tree({ zone: 'c' });
+        const afterReset = table.tree({ zone: 'a' });
+        return { sharedBefore: first === again, sharedAfter: first === afterReset, value: afterReset };
+      },
+      want: { sharedBefore: true, sharedAfter: false, value: { zone: 'a' } },
+    },
+  ];
+  for (const tc of cases) it(tc.name, () => expect(tc.got()).to.deep.equal(tc.want));
 });
 
 describe('live store indexes', () => {

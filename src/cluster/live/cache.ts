@@ -14,8 +14,11 @@ export class IndexedCache<T extends KubeObject> {
   readonly #namespaced: boolean;
   readonly #items = new Map<string, T>();
   readonly #indexFuncs: ReadonlyMap<string, IndexFunc<T>>;
-  /** index name → index value → keys */
-  readonly #indexes = new Map<string, Map<string, Set<string>>>();
+  /**
+   * index name → index value → the key, or the keys when several objects share the value (a Set
+   * per value would cost ~150 bytes for each PV's unique CSI handle).
+   */
+  readonly #indexes = new Map<string, Map<string, string | Set<string>>>();
   /** index name → index value → the objects, built on first read after a change */
   readonly #memo = new Map<string, Map<string, readonly T[]>>();
   #sorted: readonly T[] | undefined;
@@ -73,7 +76,8 @@ export class IndexedCache<T extends KubeObject> {
     const keys = this.#indexes.get(index)?.get(value);
     // Values with no objects are not remembered: lookups of arbitrary values must not grow the memo.
     if (keys === undefined) return NONE;
-    const objs = Object.freeze([...keys].flatMap((key) => this.#items.get(key) ?? []).sort(byName));
+    const list = typeof keys === 'string' ? [keys] : [...keys];
+    const objs = Object.freeze(list.flatMap((key) => this.#items.get(key) ?? []).sort(byName));
     memo?.set(value, objs);
     return objs;
   }
@@ -116,12 +120,10 @@ export class IndexedCache<T extends KubeObject> {
     for (const [name, fn] of this.#indexFuncs) {
       const index = this.#indexes.get(name);
       for (const value of fn(obj)) {
-        let keys = index?.get(value);
-        if (keys === undefined) {
-          keys = new Set();
-          index?.set(value, keys);
-        }
-        keys.add(key);
+        const keys = index?.get(value);
+        if (keys === undefined) index?.set(value, key);
+        else if (typeof keys !== 'string') keys.add(key);
+        else if (keys !== key) index?.set(value, new Set([keys, key]));
         this.#memo.get(name)?.delete(value);
       }
     }
@@ -132,8 +134,12 @@ export class IndexedCache<T extends KubeObject> {
       const index = this.#indexes.get(name);
       for (const value of fn(obj)) {
         const keys = index?.get(value);
-        keys?.delete(key);
-        if (keys?.size === 0) index?.delete(value);
+        if (keys === key) {
+          index?.delete(value);
+        } else if (typeof keys === 'object') {
+          keys.delete(key);
+          if (keys.size === 1) index?.set(value, keys.values().next().value as string);
+        }
         this.#memo.get(name)?.delete(value);
       }
     }

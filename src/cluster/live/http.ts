@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { ListDecoder, NotJsonError } from './decode.js';
 
 export interface ApiResponse {
   readonly status: number;
@@ -24,15 +25,41 @@ export class ApiError extends Error {
   }
 }
 
+interface GetOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  readonly query?: Record<string, string>;
+}
+
 /**
  * GETs `path` (with `query`) and parses the JSON body, whatever the status. Rejects with a readable
  * error on a network failure, a timeout (`timeoutMs`), an abort (`signal`) or a body that is not JSON.
  * Does I/O.
  */
-export async function getJson(
+export function getJson(kc: KubeConfig, path: string, options: GetOptions): Promise<ApiResponse> {
+  return get(kc, path, options, () => undefined);
+}
+
+/**
+ * GETs a list: like `getJson`, but a 200 answer is decoded as it arrives (`ListDecoder`), each
+ * element of `items` going to `onItem` as soon as it is complete; the response's body is then the
+ * list without its items (unless the body did not have the usual shape, see `ListDecoder.end`).
+ * Other answers (a `Status`) are parsed whole. An exception from `onItem` fails the request. Does I/O.
+ */
+export function getList(
   kc: KubeConfig,
   path: string,
-  options: { readonly timeoutMs: number; readonly signal?: AbortSignal; readonly query?: Record<string, string> },
+  options: GetOptions,
+  onItem: (item: unknown) => void,
+): Promise<ApiResponse> {
+  return get(kc, path, options, (status) => (status === 200 ? new ListDecoder(onItem) : undefined));
+}
+
+async function get(
+  kc: KubeConfig,
+  path: string,
+  options: GetOptions,
+  decoderFor: (status: number) => ListDecoder | undefined,
 ): Promise<ApiResponse> {
   const cluster = kc.getCurrentCluster();
   if (cluster === null) throw new ApiError('kubeconfig has no current cluster');
@@ -50,15 +77,34 @@ export async function getJson(
       else reject(new ApiError(`GET ${path}: ${networkMessage(err)}`));
     };
     const req = transport.request(url, { ...requestOptions, signal }, (res) => {
+      const status = res.statusCode ?? 0;
+      const notJson = () => new ApiError(`GET ${path}: HTTP ${status} with a body that is not JSON`, status);
+      const decoder = decoderFor(status);
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let failed = false;
+      res.on('data', (chunk: Buffer) => {
+        if (failed) return;
+        if (decoder === undefined) {
+          chunks.push(chunk);
+          return;
+        }
+        try {
+          decoder.write(chunk);
+        } catch (err) {
+          // Stop reading: the answer is already known to be unusable.
+          failed = true;
+          reject(err instanceof NotJsonError ? notJson() : err);
+          req.destroy();
+        }
+      });
       res.on('error', fail);
       res.on('end', () => {
-        const status = res.statusCode ?? 0;
+        if (failed) return;
         try {
-          resolve({ status, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-        } catch {
-          reject(new ApiError(`GET ${path}: HTTP ${status} with a body that is not JSON`, status));
+          const body = decoder === undefined ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : decoder.end();
+          resolve({ status, body });
+        } catch (err) {
+          reject(err instanceof NotJsonError || err instanceof SyntaxError ? notJson() : err);
         }
       });
     });

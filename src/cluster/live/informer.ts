@@ -16,7 +16,7 @@ import { type KubeConfig, type KubernetesObject, ListWatch, Watch } from '@kuber
 import type { Logger } from 'pino';
 import type { KubeObject } from '../types.js';
 import type { IndexedCache } from './cache.js';
-import { ApiError, getJson, statusMessage } from './http.js';
+import { ApiError, getList, statusMessage } from './http.js';
 import { type Resource, resourcePath } from './resources.js';
 import { Backoff, type BackoffSettings, type Clock, jittered } from './timing.js';
 
@@ -155,18 +155,18 @@ export class Informer {
     do {
       const query: Record<string, string> = { limit: String(this.#deps.listPageSize) };
       if (continueToken !== '') query.continue = continueToken;
-      const response = await getJson(this.#deps.kubeConfig, resourcePath(this.resource), {
-        timeoutMs: this.#deps.listTimeoutMs,
-        signal: run.signal,
-        query,
-      });
+      // Each item is pruned as soon as it is decoded: a page is never held whole (see decode.ts).
+      const add = (raw: unknown) => {
+        const obj = this.resource.strip(raw);
+        if (obj !== undefined) items.push(obj);
+      };
+      const options = { timeoutMs: this.#deps.listTimeoutMs, signal: run.signal, query };
+      const response = await getList(this.#deps.kubeConfig, resourcePath(this.resource), options, add);
       if (response.status !== 200) throw new ApiError(`list: ${statusMessage(response)}`, response.status);
       const page = asList(response.body);
       if (resourceVersion === '') resourceVersion = page.resourceVersion;
-      for (const raw of page.items) {
-        const obj = this.resource.strip(raw);
-        if (obj !== undefined) items.push(obj);
-      }
+      // Empty unless the body had an unusual shape the decoder left whole.
+      for (const raw of page.items) add(raw);
       continueToken = page.continue;
     } while (continueToken !== '');
     if (run.stopped) throw new ApiError('informer stopped');
