@@ -529,6 +529,41 @@ describe('scanner: same parts and same errors as the byte-at-a-time scanner it r
     }
   });
 
+  it('strings of every length up to 20, ending at every distance from the end of the body', () => {
+    // Strings are read four bytes at a time while four remain; the last bytes are read one by one.
+    for (let length = 0; length <= 20; length++) {
+      for (let after = 0; after <= 5; after++) {
+        for (const last of ['', '\u0001', '\\n', '\\"', '\\u00', '"']) {
+          const text = `"${'y'.repeat(length)}${last}"${' '.repeat(after)}`;
+          for (const skew of [0, 3]) {
+            const body = skewed(text, skew);
+            expect(scanOutcome(scanArgs, body), JSON.stringify({ text, skew })).to.deep.equal(
+              scanOutcome(scanArgsReference, body),
+            );
+          }
+        }
+      }
+    }
+  });
+
+  it('node names, labels and NodeNames holding any string JSON.stringify can write', () => {
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 40 }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(text, text), { maxLength: 6 }), fc.nat(3), (pairs, skew) => {
+        const items = pairs.map(
+          ([name, value]) =>
+            `{"metadata":{"name":${JSON.stringify(name)},"labels":{${JSON.stringify(value)}:${JSON.stringify(name)}}}}`,
+        );
+        const names = JSON.stringify(pairs.map(([name]) => name));
+        for (const body of [nodesBody(...items), `{"Pod":${pod},"Nodes":null,"NodeNames":${names}}`]) {
+          const b = skewed(body, skew);
+          expect(scanOutcome(scanArgs, b)).to.deep.equal(scanOutcome(scanArgsReference, b));
+        }
+      }),
+      { numRuns: 1000, seed: 5 },
+    );
+  });
+
   it('every truncation of a captured Nodes-mode body', () => {
     const body = wire('filter-nocache-clone-1.json');
     for (let n = 0; n <= body.length; n++) {
