@@ -3,7 +3,7 @@
  * and the extender as child processes, drives every workload with the servers interleaved round by
  * round, validates the first reply of every series, and returns the report. Does I/O.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import {
   storageClasses,
 } from './cluster.js';
 import { FLOOR_HEADER } from './echo.js';
-import { type LiveMemoryResult, measureLiveMemory } from './live-memory.js';
+import { imageNodeFlags, type LiveMemoryResult, measureLiveMemory } from './live-memory.js';
 import { Prng } from './prng.js';
 import { nodeNamesModeBody, nodesModeBody, nodeWithTypeMeta, writeListFile } from './requests.js';
 import { processMemory, type RunningServer, startServer } from './servers.js';
@@ -87,7 +87,15 @@ export interface ServerReport {
 export interface BenchReport {
   readonly profile: Profile['name'];
   readonly date: string;
-  readonly machine: { cpus: number; cpuModel: string; memoryBytes: number; kernel: string; node: string };
+  readonly machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryBytes: number;
+    kernel: string;
+    node: string;
+    /** Node.js flags the extender ran with (the image's). */
+    extenderFlags: readonly string[];
+  };
   readonly nodeBytes: { readonly mean: number };
   readonly rows: readonly Row[];
   readonly floors: readonly TransferFloor[];
@@ -340,7 +348,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   try {
     const inputs = prepare(profile, dir, log);
     const timeout = opts.startTimeoutMs ?? 300_000;
-    const extender = opts.extenderArgs ?? [repoFile('bin/source-affinity.js'), 'serve'];
+    // The extender runs with the Node.js flags of the product's image, as in production.
+    const image = imageNodeFlags(readFileSync(repoFile('Dockerfile'), 'utf8'));
+    const extender = opts.extenderArgs ?? [...image, repoFile('bin/source-affinity.js'), 'serve'];
     const serverArgs: Record<ServerKey, string[]> = {
       echo: [repoFile('dist/bench/echo-server.js'), '--listen', '127.0.0.1:0'],
       extender: [...extender, '--listen', '127.0.0.1:0'],
@@ -407,6 +417,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         memoryBytes: totalmem(),
         kernel: release(),
         node: process.version,
+        extenderFlags: image,
       },
       nodeBytes: { mean: meanNodeBytes },
       rows,

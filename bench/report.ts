@@ -93,7 +93,7 @@ export function renderMarkdown(report: BenchReport, previous: string | undefined
     '',
     `- CPU: ${m.cpuModel}, ${m.cpus} logical CPUs (shared)`,
     `- Memory: ${mib(m.memoryBytes)}; kernel ${m.kernel}`,
-    `- Node.js ${m.node} for the driver, the echo baseline and the extender alike`,
+    `- Node.js ${m.node} for the driver, the echo baseline and the extender alike; the extender with the flags of the product's image (${m.extenderFlags.length > 0 ? m.extenderFlags.map((f) => `\`${f}\``).join(' ') : 'none'}, from the Dockerfile's ENTRYPOINT)`,
     '- No Go toolchain on this machine: target 4 is judged against the echo baseline and the reference ratios of a Go `encoding/json` extender to echo given in issue 5.',
     '',
     '## Results',

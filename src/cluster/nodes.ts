@@ -1,7 +1,7 @@
 /**
  * Nodes as the stores hand them to decisions: a `NodeEntry` is made once per Node object and lives
- * as long as it, so what a decision derives from a node's labels (a projection on some keys, its
- * JSON-encoded name) is computed once, not on every call. Pure.
+ * as long as it, so what a decision derives from a node's labels is computed once, not on every
+ * call; a `KeySet` names the labels a pod's checks read (see `NodeTable` for the layout). Pure.
  */
 
 import { computePlace, type Place } from '../topology/evaluate.js';
@@ -49,15 +49,11 @@ export function asciiJson(s: string): string {
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const NON_ASCII = /[\u007f-\uffff]/g;
 
-/** A stored Node with what decisions read from it. Immutable except for its memo of one signature. */
+/** A stored Node with what decisions read from it. Immutable. */
 export class NodeEntry implements NodeView {
   readonly labels: Labels;
   /** Where the node is (well-known hostname, zone and region labels), for scoring. */
   readonly place: Place;
-  /** The name as an ASCII JSON string literal, as bytes ready to be written into replies. */
-  readonly jsonBytes: Buffer;
-  #signed: KeySet | undefined;
-  #signature = '';
 
   constructor(
     readonly name: string,
@@ -65,15 +61,5 @@ export class NodeEntry implements NodeView {
   ) {
     this.labels = labelsOf(node);
     this.place = computePlace(this.labels);
-    this.jsonBytes = Buffer.from(asciiJson(name), 'latin1');
-  }
-
-  /** `keys.signature(this.labels)`, remembered for the last key set asked (a pod's checks ask for one). */
-  signature(keys: KeySet): string {
-    if (this.#signed !== keys) {
-      this.#signature = keys.signature(this.labels);
-      this.#signed = keys;
-    }
-    return this.#signature;
   }
 }

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { NodeEntry } from './nodes.js';
+import { NodeTable } from './node-table.js';
 import type { ClusterStore } from './store.js';
 import type {
   KubeObject,
@@ -39,7 +39,7 @@ function handleKey(pv: PersistentVolume): string | undefined {
 
 /** An in-memory store of objects; `add` replaces an object of the same kind and name. */
 export class StaticStore implements ClusterStore {
-  private readonly nodes = new Map<string, NodeEntry>();
+  private readonly nodes = new NodeTable();
   private readonly pvs = new Map<string, PersistentVolume>();
   private readonly pvsByHandle = new Map<string, PersistentVolume>();
   private readonly pvcs = new Map<string, PersistentVolumeClaim>();
@@ -61,7 +61,7 @@ export class StaticStore implements ClusterStore {
       typeof obj.metadata?.namespace === 'string' && obj.metadata.namespace !== '' ? obj.metadata.namespace : 'default';
     switch (obj.kind) {
       case 'Node':
-        this.nodes.set(name, new NodeEntry(name, obj));
+        this.nodes.set(name, obj);
         this.nodeList = undefined;
         return true;
       case 'PersistentVolume': {
@@ -107,11 +107,11 @@ export class StaticStore implements ClusterStore {
   getNode(name: string): Node | undefined {
     return this.nodes.get(name)?.node;
   }
-  getNodeEntry(name: string): NodeEntry | undefined {
-    return this.nodes.get(name);
+  nodeTable(): NodeTable {
+    return this.nodes;
   }
   listNodes(): readonly Node[] {
-    this.nodeList ??= [...this.nodes.values()].map((e) => e.node);
+    this.nodeList ??= [...this.nodes.entries()].map((e) => e.node);
     return this.nodeList;
   }
   getPersistentVolume(name: string): PersistentVolume | undefined {

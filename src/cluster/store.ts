@@ -1,4 +1,4 @@
-import type { NodeEntry } from './nodes.js';
+import type { NodeTable } from './node-table.js';
 import type {
   Node,
   PersistentVolume,
@@ -20,8 +20,8 @@ import type {
  */
 export interface ClusterStore {
   getNode(name: string): Node | undefined;
-  /** The node with what decisions derive from it, made once per Node object (see `NodeEntry`). */
-  getNodeEntry(name: string): NodeEntry | undefined;
+  /** The nodes laid out for the request path (see `NodeTable`); the same object for the store's life. */
+  nodeTable(): NodeTable;
   /** All nodes, in a stable order (used by `explain`, not on the request path). */
   listNodes(): readonly Node[];
   getPersistentVolume(name: string): PersistentVolume | undefined;

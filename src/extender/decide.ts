@@ -4,14 +4,15 @@
  * and build the reply body. Also used by `explain`.
  */
 
-import { KeySet, NodeEntry } from '../cluster/nodes.js';
+import type { NodeTable, SignatureColumn } from '../cluster/node-table.js';
+import { KeySet } from '../cluster/nodes.js';
 import { type ClusterStore, type ReadThroughResult, refKey } from '../cluster/store.js';
 import type { Labels, Pod } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
 import { gatherPodFacts } from '../facts/gather.js';
 import type { CallLogger } from '../observability/logger.js';
 import type { RequestObserver } from '../observability/observer.js';
-import { type Check, constrains, type PodFacts, scoreNode } from '../topology/evaluate.js';
+import { type Check, constrains, type PodFacts, scoreKeys, scoreNode } from '../topology/evaluate.js';
 import { type Reason, ReasonCode, reason } from '../topology/reasons.js';
 import type { NodeView } from '../topology/source.js';
 import type { DecodedArgs } from './decode.js';
@@ -127,8 +128,10 @@ class Rejections {
    * The labels all node-dependent checks read, when none depends on anything else: nodes with the
    * same values there fail the same checks, so each distinct projection is evaluated once.
    */
-  readonly #keys: KeySet | undefined;
+  readonly keys: KeySet | undefined;
   readonly #bySignature = new Map<string, number | string>();
+  /** Failed-check keys by signature id (names mode: ids of one `SignatureColumn`). */
+  readonly #bySignatureId: (number | string | undefined)[] = [];
 
   constructor(
     private readonly facts: PodFacts,
@@ -138,7 +141,7 @@ class Rejections {
     this.#tested = facts.checks.filter((c) => c.test !== undefined);
     this.#podLevel = this.#tested.length < facts.checks.length;
     const keyed = this.#tested.every((c) => c.keys !== undefined);
-    this.#keys = keyed ? KeySet.of(this.#tested.flatMap((c) => c.keys ?? [])) : undefined;
+    this.keys = keyed ? KeySet.of(this.#tested.flatMap((c) => c.keys ?? [])) : undefined;
   }
 
   /**
@@ -146,9 +149,50 @@ class Rejections {
    * fits. Costs one call per node-dependent check (pod-level problems are the same for every
    * node), or none for a node whose labels project like an earlier one's.
    */
-  fits(node: NodeView | NodeEntry): boolean {
-    const key = this.#memoFailedKey(node);
-    if ((key === 0 || key === '') && !this.#podLevel) return true;
+  fits(node: NodeView): boolean {
+    const keys = this.keys;
+    let key: number | string | undefined;
+    if (keys === undefined) key = this.#failedKey(node);
+    else {
+      const signature = keys.signature(node.labels);
+      key = this.#bySignature.get(signature);
+      if (key === undefined) {
+        key = this.#failedKey(node);
+        this.#bySignature.set(signature, key);
+      }
+    }
+    if (this.#passes(key)) return true;
+    this.#add(node.name, undefined, this.#rejectionFor(key));
+    return false;
+  }
+
+  /**
+   * `fits` for node `i` of a store's node table; `column` is the table's signature column of
+   * `this.keys` (when set). The node's own object is visited only the first time its projection
+   * is seen, or when the checks cannot be memoized.
+   */
+  fitsAt(table: NodeTable, i: number, column: SignatureColumn | undefined): boolean {
+    let key: number | string | undefined;
+    if (column === undefined) key = this.#failedKey(table.entry(i));
+    else {
+      let id = column.ids[i] as number;
+      if (id < 0) id = column.id(i, table.entry(i));
+      key = this.#bySignatureId[id];
+      if (key === undefined) {
+        key = this.#failedKey(table.entry(i));
+        this.#bySignatureId[id] = key;
+      }
+    }
+    if (this.#passes(key)) return true;
+    this.#add(this.#debug ? table.entry(i).name : '', table.json(i), this.#rejectionFor(key));
+    return false;
+  }
+
+  #passes(key: number | string): boolean {
+    return (key === 0 || key === '') && !this.#podLevel;
+  }
+
+  #rejectionFor(key: number | string): Rejection {
     let r = this.#byKey.get(key);
     if (r === undefined) {
       const failing = new Set(this.#tested.filter((_, j) => failedAt(key, j)));
@@ -156,20 +200,7 @@ class Rejections {
       r = this.#rejection(this.facts.checks.filter((c) => c.test === undefined || failing.has(c)).map((c) => c.reason));
       this.#byKey.set(key, r);
     }
-    this.#add(node, r);
-    return false;
-  }
-
-  #memoFailedKey(node: NodeView | NodeEntry): number | string {
-    const keys = this.#keys;
-    if (keys === undefined) return this.#failedKey(node);
-    const signature = node instanceof NodeEntry ? node.signature(keys) : keys.signature(node.labels);
-    let key = this.#bySignature.get(signature);
-    if (key === undefined) {
-      key = this.#failedKey(node);
-      this.#bySignature.set(signature, key);
-    }
-    return key;
+    return r;
   }
 
   /** Which node-dependent checks `node` fails: a bit mask for up to 30, else their indices as `t:0,4,` (never a `reject` key). */
@@ -189,7 +220,7 @@ class Rejections {
       r = this.#rejection(reasons);
       this.#byKey.set(key, r);
     }
-    this.#add(name, r);
+    this.#add(name, undefined, r);
   }
 
   /** How many nodes were rejected for each reason code. */
@@ -203,13 +234,12 @@ class Rejections {
     return { reasons, json: encodeReason(joinReasons(reasons)), count: 0 };
   }
 
-  #add(node: string | NodeView | NodeEntry, r: Rejection): void {
+  /** Records a rejected node by name, or by its encoded name when `nameJson` is given (then `name` is read only for debug logs). */
+  #add(name: string, nameJson: Uint8Array | undefined, r: Rejection): void {
     r.count++;
-    if (node instanceof NodeEntry) this.failed.addEncoded(node.jsonBytes, r.json);
-    else this.failed.add(typeof node === 'string' ? node : node.name, r.json);
-    if (this.#debug) {
-      this.log.debug({ node: typeof node === 'string' ? node : node.name, reasons: r.reasons }, 'node rejected');
-    }
+    if (nameJson !== undefined) this.failed.addEncoded(nameJson, r.json);
+    else this.failed.add(name, r.json);
+    if (this.#debug) this.log.debug({ node: name, reasons: r.reasons }, 'node rejected');
   }
 }
 
@@ -245,13 +275,15 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: CallLogge
     body = encodeFilterNodes(passing, rejections.failed);
   } else {
     const passing: Buffer[] = [];
+    const table = deps.store.nodeTable();
+    const column = rejections.keys === undefined ? undefined : table.signatures(rejections.keys);
     for (const name of args.nodeNames) {
-      const node = deps.store.getNodeEntry(name);
-      if (node === undefined) {
+      const i = table.find(name);
+      if (i < 0) {
         rejections.reject(name, [
           reason(ReasonCode.NodeNotKnown, `node "${name}" is not known to source-affinity yet`),
         ]);
-      } else if (rejections.fits(node)) passing.push(node.jsonBytes);
+      } else if (rejections.fitsAt(table, i, column)) passing.push(table.json(i));
     }
     passed = passing.length;
     body = encodeFilterNames(passing, rejections.failed);
@@ -280,13 +312,29 @@ export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallL
       outcome: 'ok',
     };
   }
-  // Node names the store does not know score 0, as nodes without labels would.
-  const hosts: Buffer[] = [];
+  // Nodes whose labels agree on the keys scoring reads get the same score: computed once per
+  // projection. Names the store does not know score 0, as nodes without labels would.
+  const table = deps.store.nodeTable();
+  const column = table.signatures(KeySet.of(scoreKeys(facts)));
+  const byId: (number | undefined)[] = [];
+  const hosts: Uint8Array[] = [];
   const scores: number[] = [];
   for (const name of names) {
-    const node = deps.store.getNodeEntry(name);
-    hosts.push(node?.jsonBytes ?? encodeName(name));
-    scores.push(node === undefined ? scoreNode(facts, { name, labels: NO_LABELS }) : scoreNode(facts, node));
+    const i = table.find(name);
+    if (i < 0) {
+      hosts.push(encodeName(name));
+      scores.push(scoreNode(facts, { name, labels: NO_LABELS }));
+      continue;
+    }
+    let id = column.ids[i] as number;
+    if (id < 0) id = column.id(i, table.entry(i));
+    let score = byId[id];
+    if (score === undefined) {
+      score = scoreNode(facts, table.entry(i));
+      byId[id] = score;
+    }
+    hosts.push(table.json(i));
+    scores.push(score);
   }
   return { body: encodePrioritiesEncoded(hosts, scores), outcome: 'ok' };
 }
@@ -300,6 +348,6 @@ function nodeLookup(args: DecodedArgs, store: ClusterStore): (name: string) => N
       const n = args.nodes.find((c) => c.name === name);
       if (n) return n;
     }
-    return store.getNodeEntry(name);
+    return store.nodeTable().get(name);
   };
 }

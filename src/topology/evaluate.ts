@@ -106,6 +106,18 @@ function closeness(loc: SourceLocation, place: Place): number {
   return CLOSENESS.elsewhere;
 }
 
+/**
+ * The node labels `scoreNode(facts, node)` reads: the well-known keys of the kinds of place (node,
+ * zone, region) that some source location names. Nodes that agree on them score alike.
+ */
+export function scoreKeys(facts: PodFacts): readonly string[] {
+  const keys: string[] = [];
+  if (facts.locations.some((l) => l.hostnames.size > 0)) keys.push(HOSTNAME);
+  if (facts.locations.some((l) => l.zones.size > 0)) keys.push(ZONE, BETA_ZONE);
+  if (facts.locations.some((l) => l.regions.size > 0)) keys.push(REGION, BETA_REGION);
+  return keys;
+}
+
 /** The node's score 0–10: mean closeness over source locations, rounded half up; 0 when none. */
 export function scoreNode(facts: PodFacts, node: PlacedNode): number {
   if (facts.locations.length === 0) return 0;

@@ -6,7 +6,7 @@ import { StaticStore } from '../../src/cluster/static.js';
 import type { KubeObject, Node, Pod } from '../../src/cluster/types.js';
 import { type DriverEntry, loadConfig } from '../../src/config/config.js';
 import { gatherPodFacts } from '../../src/facts/gather.js';
-import { evaluateNode, type PodFacts, scoreNode } from '../../src/topology/evaluate.js';
+import { evaluateNode, type PodFacts, scoreKeys, scoreNode } from '../../src/topology/evaluate.js';
 import type { NodeView } from '../../src/topology/source.js';
 
 export type Want = 'fits' | readonly string[];
@@ -76,8 +76,18 @@ export function verdicts(tc: EngineCase): Record<string, Want> {
   return out;
 }
 
-/** `{node: score}` for every node of the case. */
+/** `{node: score}` for every node of the case (and checks that scores read only `scoreKeys`). */
 export function scores(tc: EngineCase): Record<string, number> {
   const facts = factsFor(tc);
+  const keys = new Set(scoreKeys(facts));
+  for (const v of views(tc.nodes)) {
+    const projected = {
+      name: `${v.name}-renamed`,
+      labels: Object.fromEntries(Object.entries(v.labels).filter(([k]) => keys.has(k))),
+    };
+    if (scoreNode(facts, v) !== scoreNode(facts, projected)) {
+      throw new Error(`the score of node ${v.name} reads more than [${[...keys].join(', ')}]`);
+    }
+  }
   return Object.fromEntries(views(tc.nodes).map((v) => [v.name, scoreNode(facts, v)]));
 }

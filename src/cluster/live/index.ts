@@ -5,7 +5,7 @@
 
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { NodeEntry } from '../nodes.js';
+import { NodeTable } from '../node-table.js';
 import type { ClusterStore, ObjectKind, ObjectRef, ReadThroughResult } from '../store.js';
 import type {
   KubeObject,
@@ -121,7 +121,8 @@ class LiveClusterStore implements LiveStore {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #nodes = new IndexedCache<Node>(false);
-  readonly #entries = new WeakMap<Node, NodeEntry>();
+  /** The nodes as the request path reads them, kept in step with the Node cache. */
+  readonly #nodeTable = new NodeTable();
   readonly #pvs = new IndexedCache<PersistentVolume>(false, {
     [PV_BY_HANDLE]: (pv) => {
       const csi = pv.spec?.csi;
@@ -153,6 +154,12 @@ class LiveClusterStore implements LiveStore {
     this.#options = options;
     this.#log = options.logger.child({ component: 'live-store' });
     this.#clock = options.clock ?? systemClock;
+    // Nodes are never read through, so these hooks are the table's alone.
+    this.#nodes.onUpsert = (name) => {
+      const node = this.#nodes.get(name);
+      if (node !== undefined) this.#nodeTable.set(name, node);
+    };
+    this.#nodes.onRemove = (name) => this.#nodeTable.delete(name);
     const backoff: BackoffSettings = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.#discoveryBackoff = new Backoff(backoff, this.#clock.random);
     const caches: ReadonlyMap<Resource, IndexedCache<KubeObject>> = new Map<Resource, IndexedCache<KubeObject>>([
@@ -204,16 +211,8 @@ class LiveClusterStore implements LiveStore {
     return this.#nodes.get(name);
   }
 
-  getNodeEntry(name: string): NodeEntry | undefined {
-    const node = this.#nodes.get(name);
-    if (node === undefined) return undefined;
-    // One entry per Node object: an update replaces the object, and with it the entry.
-    let entry = this.#entries.get(node);
-    if (entry === undefined) {
-      entry = new NodeEntry(name, node);
-      this.#entries.set(node, entry);
-    }
-    return entry;
+  nodeTable(): NodeTable {
+    return this.#nodeTable;
   }
 
   listNodes(): readonly Node[] {

@@ -1,0 +1,157 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { NodeTable } from '../../src/cluster/node-table.js';
+import { asciiJson, KeySet } from '../../src/cluster/nodes.js';
+import type { Node } from '../../src/cluster/types.js';
+import { makeNode } from '../support/builders.js';
+
+const ZONE = 'topology.kubernetes.io/zone';
+
+/** What a table must say about each name, from a plain Map holding the same nodes. */
+function observe(table: NodeTable, names: readonly string[]) {
+  return names.map((name) => {
+    const i = table.find(name);
+    return i < 0
+      ? { name, found: false }
+      : { name, found: true, node: table.entry(i).node, json: table.json(i).toString('latin1') };
+  });
+}
+
+function expected(model: ReadonlyMap<string, Node>, names: readonly string[]) {
+  return names.map((name) => {
+    const node = model.get(name);
+    return node === undefined ? { name, found: false } : { name, found: true, node, json: asciiJson(name) };
+  });
+}
+
+describe('NodeTable: a name index over contiguous JSON literals', () => {
+  const a1 = makeNode('a1').zone('zone-a').obj();
+  const a1b = makeNode('a1').zone('zone-b').obj();
+  const cases: {
+    name: string;
+    ops: readonly (['set', string, Node] | ['delete', string])[];
+    ask: readonly string[];
+    want: { size: number; found: Record<string, boolean> };
+  }[] = [
+    {
+      name: 'a set node is found, another is not',
+      ops: [['set', 'a1', a1]],
+      ask: ['a1', 'a2', 'a', 'a11', ''],
+      want: { size: 1, found: { a1: true, a2: false, a: false, a11: false, '': false } },
+    },
+    {
+      name: 'a replaced node is found once, with its new object',
+      ops: [
+        ['set', 'a1', a1],
+        ['set', 'a1', a1b],
+      ],
+      ask: ['a1'],
+      want: { size: 1, found: { a1: true } },
+    },
+    {
+      name: 'a deleted node is gone, and can come back',
+      ops: [
+        ['set', 'a1', a1],
+        ['set', 'b1', a1],
+        ['delete', 'a1'],
+      ],
+      ask: ['a1', 'b1'],
+      want: { size: 1, found: { a1: false, b1: true } },
+    },
+    {
+      // FNV-1a gives both names the hash -701179957: the name itself must decide.
+      name: 'names with the same hash are told apart',
+      ops: [['set', 'node-522789', a1]],
+      ask: ['node-522789', 'node-739192'],
+      want: { size: 1, found: { 'node-522789': true, 'node-739192': false } },
+    },
+    {
+      name: 'names with the same hash live side by side, and one can go',
+      ops: [
+        ['set', 'node-522789', a1],
+        ['set', 'node-739192', a1b],
+        ['delete', 'node-522789'],
+      ],
+      ask: ['node-522789', 'node-739192'],
+      want: { size: 1, found: { 'node-522789': false, 'node-739192': true } },
+    },
+    {
+      name: 'names that need escapes, or are not ASCII, are found and encoded',
+      ops: [
+        ['set', 'qu"ote', a1],
+        ['set', 'nöde', a1],
+        ['set', 'back\\slash', a1],
+      ],
+      ask: ['qu"ote', 'nöde', 'back\\slash', 'node'],
+      want: { size: 3, found: { 'qu"ote': true, nöde: true, 'back\\slash': true, node: false } },
+    },
+  ];
+  for (const tc of cases) {
+    it(tc.name, () => {
+      const table = new NodeTable();
+      const model = new Map<string, Node>();
+      for (const op of tc.ops) {
+        if (op[0] === 'set') {
+          table.set(op[1], op[2]);
+          model.set(op[1], op[2]);
+        } else {
+          table.delete(op[1]);
+          model.delete(op[1]);
+        }
+      }
+      expect({ observed: observe(table, tc.ask), size: table.size }).to.deep.equal({
+        observed: expected(model, tc.ask),
+        size: tc.want.size,
+      });
+      expect(Object.fromEntries(tc.ask.map((n) => [n, table.find(n) >= 0]))).to.deep.equal(tc.want.found);
+    });
+  }
+
+  it('agrees with a Map through any sequence of sets and deletes (growth, rehashing, compaction)', () => {
+    const name = fc.oneof(
+      fc.integer({ min: 0, max: 300 }).map((i) => `ip-10-0-${i}.ec2.internal`),
+      fc.string({ maxLength: 6 }),
+    );
+    const op = fc.tuple(fc.boolean(), name, fc.constantFrom('zone-a', 'zone-b'));
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 600 }), (ops) => {
+        const table = new NodeTable();
+        const model = new Map<string, Node>();
+        for (const [isSet, n, zone] of ops) {
+          if (isSet) {
+            const node = makeNode(n).zone(zone).obj();
+            table.set(n, node);
+            model.set(n, node);
+          } else expect(table.delete(n)).to.equal(model.delete(n));
+        }
+        const names = [...new Set(ops.map(([, n]) => n))];
+        expect(observe(table, names)).to.deep.equal(expected(model, names));
+        expect([...table.entries()].map((e) => e.name).sort()).to.deep.equal([...model.keys()].sort());
+        expect(table.size).to.equal(model.size);
+      }),
+      { seed: 20261122, numRuns: 200 },
+    );
+  });
+});
+
+describe('NodeTable.signatures: one id per distinct projection', () => {
+  it('gives equal ids exactly to nodes whose labels agree on the keys, and recomputes a replaced node', () => {
+    const table = new NodeTable();
+    table.set('a1', makeNode('a1').zone('zone-a').obj());
+    table.set('a2', makeNode('a2').zone('zone-a').obj());
+    table.set('b1', makeNode('b1').zone('zone-b').obj());
+    table.set('x1', makeNode('x1').obj());
+    const column = table.signatures(KeySet.of([ZONE]));
+    const id = (n: string) => column.id(table.find(n), table.entry(table.find(n)));
+    const before = { a1: id('a1'), a2: id('a2'), b1: id('b1'), x1: id('x1') };
+    table.set('a2', makeNode('a2').zone('zone-b').obj());
+    const after = id('a2');
+    expect({
+      sameZone: before.a1 === before.a2,
+      otherZone: before.a1 === before.b1,
+      noZone: before.x1 === before.a1 || before.x1 === before.b1,
+      movedToB: after === before.b1,
+      same: table.signatures(KeySet.of([ZONE])) === column,
+    }).to.deep.equal({ sameZone: true, otherZone: false, noZone: false, movedToB: true, same: true });
+  });
+});
