@@ -17,6 +17,7 @@ import { type Reason, ReasonCode, reason } from '../topology/reasons.js';
 import type { NodeView } from '../topology/source.js';
 import type { DecodedArgs } from './decode.js';
 import {
+  type EncodedReason,
   encodeFilterAllNames,
   encodeFilterAllNodes,
   encodeFilterError,
@@ -108,8 +109,8 @@ export function joinReasons(reasons: readonly Reason[]): string {
 
 interface Rejection {
   readonly reasons: readonly Reason[];
-  /** The reasons' messages joined with `; `, as a JSON string literal (see `encodeReason`). */
-  readonly json: Buffer;
+  /** The reasons' messages joined with `; `, encoded (see `encodeReason`). */
+  readonly json: EncodedReason;
   count: number;
 }
 

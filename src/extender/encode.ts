@@ -16,9 +16,21 @@ import type { HostPriority } from './wire.js';
 
 const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 
-/** A reason message as an ASCII JSON string literal, to be repeated in a reply's entries. */
-export function encodeReason(message: string): Buffer {
-  return ascii(asciiJson(message));
+/**
+ * A reason as it follows a node name in a FailedNodesMap: `:"message"` and then `,` unless it ends
+ * the map. Encoded once per distinct reason and repeated.
+ */
+export interface EncodedReason {
+  /** `:"message",` */
+  readonly more: Buffer;
+  /** `:"message"` */
+  readonly last: Buffer;
+}
+
+/** A reason message encoded as an ASCII JSON string literal, for `FailedNodesJson`. */
+export function encodeReason(message: string): EncodedReason {
+  const literal = asciiJson(message);
+  return { more: ascii(`:${literal},`), last: ascii(`:${literal}`) };
 }
 
 /** A node name as an ASCII JSON string literal. */
@@ -26,32 +38,34 @@ export function encodeName(name: string): Buffer {
   return ascii(asciiJson(name));
 }
 
-const COLON = ascii(':');
 const COMMA = ascii(',');
 
-/** A FailedNodesMap being built: node name → pre-encoded reason (see `encodeReason`). */
+/** A FailedNodesMap being built: node name → pre-encoded reason (two pieces per node). */
 export class FailedNodesJson {
   readonly #pieces: Uint8Array[] = [];
-  #count = 0;
+  #last: EncodedReason | undefined;
 
-  add(name: string, reason: Uint8Array): void {
+  add(name: string, reason: EncodedReason): void {
     this.addEncoded(encodeName(name), reason);
   }
 
-  /** `add` for a name already encoded (a store's `NodeEntry.jsonBytes`). */
-  addEncoded(nameJson: Uint8Array, reason: Uint8Array): void {
-    if (this.#count++ > 0) this.#pieces.push(COMMA);
-    this.#pieces.push(nameJson, COLON, reason);
+  /** `add` for a name already encoded (a node table's `json(i)`). */
+  addEncoded(nameJson: Uint8Array, reason: EncodedReason): void {
+    this.#pieces.push(nameJson, reason.more);
+    this.#last = reason;
   }
 
   get count(): number {
-    return this.#count;
+    return this.#pieces.length / 2;
   }
 
   /** Appends the map's pieces, `{` and `}` included, to `out` (no spread: there may be millions). */
   appendTo(out: Uint8Array[]): void {
     out.push(OPEN);
-    for (const p of this.#pieces) out.push(p);
+    const pieces = this.#pieces;
+    const n = pieces.length;
+    for (let i = 0; i < n - 1; i++) out.push(pieces[i] as Uint8Array);
+    if (this.#last !== undefined) out.push(this.#last.last);
     out.push(CLOSE);
   }
 }
@@ -132,10 +146,10 @@ export function encodePriorities(priorities: readonly HostPriority[]): string {
   return JSON.stringify(priorities);
 }
 
-const HOST_FIRST = ascii('[{"Host":');
-const HOST_NEXT = ascii(',{"Host":');
-/** `,"Score":N}` for the scores 0–10 an extender may give. */
-const SCORES = Array.from({ length: 11 }, (_, n) => ascii(`,"Score":${n}}`));
+const HOSTS_HEAD = ascii('[{"Host":');
+/** `,"Score":N},{"Host":` and `,"Score":N}]` for the scores 0–10 an extender may give. */
+const SCORE_MORE = Array.from({ length: 11 }, (_, n) => ascii(`,"Score":${n}},{"Host":`));
+const SCORE_LAST = Array.from({ length: 11 }, (_, n) => ascii(`,"Score":${n}}]`));
 
 /** `encodePriorities` for hosts given encoded (see `encodeName`), with integer scores 0–10. */
 export function encodePrioritiesEncoded(
@@ -143,12 +157,12 @@ export function encodePrioritiesEncoded(
   scores: readonly number[],
 ): readonly Uint8Array[] {
   if (hosts.length === 0) return [ascii('[]')];
-  const parts: Uint8Array[] = [];
-  hosts.forEach((host, i) => {
-    const score = SCORES[scores[i] as number];
+  const parts: Uint8Array[] = [HOSTS_HEAD];
+  const last = hosts.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const score = (i < last ? SCORE_MORE : SCORE_LAST)[scores[i] as number];
     if (score === undefined) throw new RangeError(`score ${scores[i]} is not an integer 0-10`);
-    parts.push(i === 0 ? HOST_FIRST : HOST_NEXT, host, score);
-  });
-  parts.push(ascii(']'));
+    parts.push(hosts[i] as Uint8Array, score);
+  }
   return parts;
 }

@@ -123,6 +123,13 @@ function readBody(
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/**
+ * Text replies at least this long are encoded into a pooled buffer: Node would otherwise allocate
+ * a buffer of that size for the conversion on every call, from fresh memory once it passes the
+ * allocator's mmap threshold (128 KiB).
+ */
+const LARGE_TEXT = 64 * 1024;
+
 /** Pieces at least this long (Node objects echoed from the request) are written as they are. */
 const DIRECT_PIECE = 16 * 1024;
 
@@ -134,10 +141,11 @@ const DIRECT_PIECE = 16 * 1024;
 function send(res: ServerResponse, status: number, body: string | readonly Uint8Array[], pool?: BufferPool): void {
   if (typeof body === 'string') {
     const length = Buffer.byteLength(body, 'utf8');
-    const target = pool?.acquire(length);
+    // Below LARGE_TEXT, Node writes headers and body in one write, converting the string on the way.
+    const target = length >= LARGE_TEXT ? pool?.acquire(length) : undefined;
     res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': length });
     if (target?.release === undefined) {
-      res.end(body, 'utf8'); // headers and body in one write
+      res.end(body, 'utf8');
       return;
     }
     target.buf.write(body, 0, 'utf8');

@@ -27,12 +27,13 @@ const before: StoreView = {
 function changeDuringFault(api: TestApiServer): void {
   api.update(makeNode('n1').zone('zone-x').obj());
   api.create(makeNode('n3').zone('zone-c').obj());
+  api.delete('Node', '', 'n2');
   api.delete('PersistentVolumeClaim', 'db', 'data');
   api.create(makePVC('db/new').class('wffc').obj());
 }
 
 const after: StoreView = {
-  nodes: { n1: 'zone-x', n2: 'zone-b', n3: 'zone-c' },
+  nodes: { n1: 'zone-x', n2: 'missing', n3: 'zone-c' },
   pvs: { 'pv-1': 'zone-a' },
   pvcs: { 'db/data': 'missing', 'db/new': 'unbound' },
   classes: { wffc: 'WaitForFirstConsumer' },

@@ -114,7 +114,14 @@ export function view(
     pvcs[key] = pvc === undefined ? 'missing' : (pvc.spec?.volumeName ?? 'unbound');
   }
   return {
-    nodes: Object.fromEntries((keys.nodes ?? []).map((n) => [n, zone(store.getNode(n))])),
+    // The node table (what the request path reads) must say what the Node cache says.
+    nodes: Object.fromEntries(
+      (keys.nodes ?? []).map((n) => {
+        const cached = zone(store.getNode(n));
+        const table = zone(store.nodeTable().get(n)?.node);
+        return [n, cached === table ? cached : `cache: ${cached}, node table: ${table}`];
+      }),
+    ),
     pvs: Object.fromEntries((keys.pvs ?? []).map((n) => [n, zone(store.getPersistentVolume(n))])),
     pvcs,
     classes: Object.fromEntries(
