@@ -72,18 +72,19 @@ export class NodeTable {
   static readonly MAX_COLUMNS = 64;
 
   #entries: (NodeEntry | undefined)[] = [];
-  #hashes = new Int32Array(16);
-  /** Where each node's JSON literal is in `#json`: `[#at[i], #end[i])`. */
-  #at = new Int32Array(16);
-  #end = new Int32Array(16);
-  /** 1 when the literal is `"` + the name + `"` (no escapes): a name is then verified byte by byte. */
-  #plain = new Uint8Array(16);
+  /**
+   * Where each node's JSON literal is in `#json`: `[span[2i], |span[2i+1]|)`; `span[2i+1]` is
+   * negative when the literal is not `"` + the name + `"` (escapes), so the name is verified on
+   * the entry instead of byte by byte. One array, so that a lookup touches one place per node.
+   */
+  #span = new Int32Array(32);
+  #capacity = 16;
   #json = Buffer.allocUnsafeSlow(1024);
   #jsonUsed = 0;
   #jsonGarbage = 0;
   readonly #free: number[] = [];
-  /** Open addressing, linear probing: index + 1, EMPTY or DELETED. */
-  #slots = new Int32Array(32);
+  /** Open addressing, linear probing, pairs: (index + 1, EMPTY or DELETED) and the name's hash. */
+  #slots = new Int32Array(64);
   #occupied = 0;
   #size = 0;
   readonly #columns = new Map<KeySet, SignatureColumn>();
@@ -110,7 +111,8 @@ export class NodeTable {
 
   /** The name at index `i` as an ASCII JSON string literal (a view, valid for good). */
   json(i: number): Buffer {
-    return this.#json.subarray(this.#at[i], this.#end[i]);
+    const end = this.#span[2 * i + 1] as number;
+    return this.#json.subarray(this.#span[2 * i], end < 0 ? -end : end);
   }
 
   /** The signature column of `keys` (made on first use). */
@@ -118,7 +120,7 @@ export class NodeTable {
     let column = this.#columns.get(keys);
     if (column === undefined) {
       if (this.#columns.size >= NodeTable.MAX_COLUMNS) this.#columns.clear();
-      column = new SignatureColumn(keys, this.#hashes.length);
+      column = new SignatureColumn(keys, this.#capacity);
       this.#columns.set(keys, column);
     }
     return column;
@@ -135,12 +137,11 @@ export class NodeTable {
       return entry;
     }
     const i = this.#free.pop() ?? this.#entries.length;
-    if (i >= this.#hashes.length) this.#grow(Math.max(16, this.#hashes.length * 2));
+    if (i >= this.#capacity) this.#grow(Math.max(16, this.#capacity * 2));
     this.#entries[i] = entry;
-    this.#hashes[i] = hash;
     this.#writeJson(i, entry);
     for (const column of this.#columns.values()) column.ids[i] = -1;
-    if ((this.#occupied + 1) * 2 > this.#slots.length) this.#rehash(Math.max(32, (this.#size + 1) * 4));
+    if ((this.#occupied + 1) * 2 > this.#slots.length / 2) this.#rehash((this.#size + 1) * 3);
     this.#insertSlot(hash, i);
     this.#size++;
     return entry;
@@ -148,21 +149,15 @@ export class NodeTable {
 
   /** Removes the node named `name`; returns whether it was there. */
   delete(name: string): boolean {
-    const hash = hashOf(name);
-    const mask = this.#slots.length - 1;
-    for (let s = hash & mask; ; s = (s + 1) & mask) {
-      const slot = this.#slots[s] as number;
-      if (slot === EMPTY) return false;
-      if (slot > 0 && this.#matches(slot - 1, name, hash)) {
-        const i = slot - 1;
-        this.#slots[s] = DELETED;
-        this.#entries[i] = undefined;
-        this.#jsonGarbage += (this.#end[i] as number) - (this.#at[i] as number);
-        this.#free.push(i);
-        this.#size--;
-        return true;
-      }
-    }
+    const s = this.#slotOf(name, hashOf(name));
+    if (s < 0) return false;
+    const i = (this.#slots[s] as number) - 1;
+    this.#slots[s] = DELETED;
+    this.#entries[i] = undefined;
+    this.#jsonGarbage += this.json(i).length;
+    this.#free.push(i);
+    this.#size--;
+    return true;
   }
 
   /** Every node, in index order. */
@@ -171,40 +166,52 @@ export class NodeTable {
   }
 
   #findHashed(name: string, hash: number): number {
-    const mask = this.#slots.length - 1;
+    const s = this.#slotOf(name, hash);
+    return s < 0 ? -1 : (this.#slots[s] as number) - 1;
+  }
+
+  /** The position in `#slots` of the pair for `name`, or -1. */
+  #slotOf(name: string, hash: number): number {
+    const slots = this.#slots;
+    const mask = slots.length / 2 - 1;
     for (let s = hash & mask; ; s = (s + 1) & mask) {
-      const slot = this.#slots[s] as number;
+      const slot = slots[2 * s] as number;
       if (slot === EMPTY) return -1;
-      if (slot > 0 && this.#matches(slot - 1, name, hash)) return slot - 1;
+      if (slot > 0 && slots[2 * s + 1] === hash && this.#matches(slot - 1, name)) return 2 * s;
     }
   }
 
-  #matches(i: number, name: string, hash: number): boolean {
-    if (this.#hashes[i] !== hash) return false;
-    if (this.#plain[i] === 0) return this.#entries[i]?.name === name;
-    const at = (this.#at[i] as number) + 1;
-    if ((this.#end[i] as number) - at - 1 !== name.length) return false;
+  #matches(i: number, name: string): boolean {
+    const end = this.#span[2 * i + 1] as number;
+    if (end < 0) return this.#entries[i]?.name === name;
+    const at = (this.#span[2 * i] as number) + 1;
+    if (end - at - 1 !== name.length) return false;
     const json = this.#json;
     for (let k = 0; k < name.length; k++) if (json[at + k] !== name.charCodeAt(k)) return false;
     return true;
   }
 
   #insertSlot(hash: number, i: number): void {
-    const mask = this.#slots.length - 1;
+    const slots = this.#slots;
+    const mask = slots.length / 2 - 1;
     let s = hash & mask;
-    while ((this.#slots[s] as number) > 0) s = (s + 1) & mask;
-    if (this.#slots[s] === EMPTY) this.#occupied++;
-    this.#slots[s] = i + 1;
+    while ((slots[2 * s] as number) > 0) s = (s + 1) & mask;
+    if (slots[2 * s] === EMPTY) this.#occupied++;
+    slots[2 * s] = i + 1;
+    slots[2 * s + 1] = hash;
   }
 
+  /** A new slot array of at least `size` pairs (a power of two), without the deleted ones. */
   #rehash(size: number): void {
     let n = 32;
     while (n < size) n *= 2;
-    this.#slots = new Int32Array(n);
+    const old = this.#slots;
+    this.#slots = new Int32Array(2 * n);
     this.#occupied = 0;
-    this.#entries.forEach((e, i) => {
-      if (e !== undefined) this.#insertSlot(this.#hashes[i] as number, i);
-    });
+    for (let s = 0; s < old.length; s += 2) {
+      const slot = old[s] as number;
+      if (slot > 0) this.#insertSlot(old[s + 1] as number, slot - 1);
+    }
   }
 
   #writeJson(i: number, entry: NodeEntry): void {
@@ -213,9 +220,9 @@ export class NodeTable {
     const at = this.#jsonUsed;
     literal.copy(this.#json, at);
     this.#jsonUsed += literal.length;
-    this.#at[i] = at;
-    this.#end[i] = at + literal.length;
-    this.#plain[i] = literal.length === entry.name.length + 2 ? 1 : 0;
+    const end = at + literal.length;
+    this.#span[2 * i] = at;
+    this.#span[2 * i + 1] = literal.length === entry.name.length + 2 ? end : -end;
   }
 
   /**
@@ -228,12 +235,12 @@ export class NodeTable {
     let used = 0;
     this.#entries.forEach((e, i) => {
       if (e === undefined) return;
-      const at = this.#at[i] as number;
-      const end = this.#end[i] as number;
-      this.#json.copy(json, used, at, end);
-      this.#at[i] = used;
-      used += end - at;
-      this.#end[i] = used;
+      const literal = this.json(i);
+      literal.copy(json, used);
+      const plain = (this.#span[2 * i + 1] as number) >= 0;
+      this.#span[2 * i] = used;
+      used += literal.length;
+      this.#span[2 * i + 1] = plain ? used : -used;
     });
     this.#json = json;
     this.#jsonUsed = used;
@@ -241,17 +248,10 @@ export class NodeTable {
   }
 
   #grow(capacity: number): void {
-    const grow32 = (a: Int32Array) => {
-      const b = new Int32Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.#hashes = grow32(this.#hashes);
-    this.#at = grow32(this.#at);
-    this.#end = grow32(this.#end);
-    const plain = new Uint8Array(capacity);
-    plain.set(this.#plain);
-    this.#plain = plain;
+    const span = new Int32Array(2 * capacity);
+    span.set(this.#span);
+    this.#span = span;
+    this.#capacity = capacity;
     for (const column of this.#columns.values()) column.grow(capacity);
   }
 }
