@@ -3,7 +3,6 @@
  * as long as it, so what a decision derives from a node's labels is computed once, not on every
  * call; a `KeySet` names the labels a pod's checks read (see `NodeTable` for the layout). Pure.
  */
-
 import { computePlace, type Place } from '../topology/evaluate.js';
 import type { NodeView } from '../topology/source.js';
 import { labelsOf } from './access.js';

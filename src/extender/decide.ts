@@ -3,7 +3,6 @@
  * facts (reading missing objects through a live store when it can), evaluate each candidate node,
  * and build the reply body. Also used by `explain`.
  */
-
 import type { NodeTable, SignatureColumn } from '../cluster/node-table.js';
 import { KeySet } from '../cluster/nodes.js';
 import { type ClusterStore, type ReadThroughResult, refKey } from '../cluster/store.js';

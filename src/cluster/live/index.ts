@@ -2,7 +2,6 @@
  * The live cluster store: informer-backed caches of the objects decisions read, kept current by
  * list+watch, served synchronously from memory, with read-through for misses. See docs/LIVE.md.
  */
-
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { NodeTable } from '../node-table.js';
