@@ -176,7 +176,7 @@ function send(res: ServerResponse, status: number, body: string | readonly Uint8
   if (at > run) out.push(target.buf.subarray(run, at));
   if (target.release) res.once('close', target.release);
   res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': length });
-  if (out.length === 1) {
+  if (out.length <= 1) {
     res.end(out[0]);
     return;
   }
