@@ -80,6 +80,8 @@ export class NodeTable {
   #span = new Int32Array(32);
   #capacity = 16;
   #json = Buffer.allocUnsafeSlow(1024);
+  /** `json(i)` once made, by index. */
+  #views: (Buffer | undefined)[] = [];
   #jsonUsed = 0;
   #jsonGarbage = 0;
   readonly #free: number[] = [];
@@ -109,10 +111,18 @@ export class NodeTable {
     return i < 0 ? undefined : this.#entries[i];
   }
 
-  /** The name at index `i` as an ASCII JSON string literal (a view, valid for good). */
+  /**
+   * The name at index `i` as an ASCII JSON string literal (a view, valid for good). Views are made
+   * once per node: making one costs more than copying the bytes it shows.
+   */
   json(i: number): Buffer {
-    const end = this.#span[2 * i + 1] as number;
-    return this.#json.subarray(this.#span[2 * i], end < 0 ? -end : end);
+    let view = this.#views[i];
+    if (view === undefined) {
+      const end = this.#span[2 * i + 1] as number;
+      view = this.#json.subarray(this.#span[2 * i], end < 0 ? -end : end);
+      this.#views[i] = view;
+    }
+    return view;
   }
 
   /** The signature column of `keys` (made on first use). */
@@ -155,6 +165,7 @@ export class NodeTable {
     this.#slots[s] = DELETED;
     this.#entries[i] = undefined;
     this.#jsonGarbage += this.json(i).length;
+    this.#views[i] = undefined;
     this.#free.push(i);
     this.#size--;
     return true;
@@ -221,6 +232,7 @@ export class NodeTable {
     literal.copy(this.#json, at);
     this.#jsonUsed += literal.length;
     const end = at + literal.length;
+    this.#views[i] = undefined;
     this.#span[2 * i] = at;
     this.#span[2 * i + 1] = literal.length === entry.name.length + 2 ? end : -end;
   }
@@ -245,6 +257,8 @@ export class NodeTable {
     this.#json = json;
     this.#jsonUsed = used;
     this.#jsonGarbage = 0;
+    // Views into the old buffer stay correct, but would keep it alive.
+    this.#views = [];
   }
 
   #grow(capacity: number): void {
