@@ -125,6 +125,20 @@ export function workloads(p: Profile): Workload[] {
   const base = { concurrency: 1, servers: ['echo', 'extender'] as const };
   return [
     {
+      key: 'names-c-many-volumes',
+      title: `NodeNames ${few}, pod (c): ${p.manyVolumes} vs ${p.volumes} PVs/PVCs`,
+      mode: 'names',
+      pod: 'c',
+      candidates: few,
+      // First, while both extenders have served nothing: a process that has served tens of
+      // thousands of calls runs them faster than a fresh one (measured: names-c filter in 0.62 ms
+      // after 300 calls, 0.48 ms after 99,000), so a later T5 would compare process ages.
+      sampling: { ...p.sampling.names, warmup: p.sampling.names.warmup * 10 },
+      servers: ['extender', 'extender-many'],
+      concurrency: 1,
+      limits: both([{ target: 'T5', max: 1.1 }]),
+    },
+    {
       ...base,
       key: 'names-c',
       title: `NodeNames ${few} of ${all}, pod (c)`,
@@ -193,19 +207,6 @@ export function workloads(p: Profile): Workload[] {
       candidates: few,
       sampling: p.sampling.names,
       limits: both([go.names]),
-    },
-    {
-      key: 'names-c-many-volumes',
-      title: `NodeNames ${few}, pod (c): ${p.manyVolumes} vs ${p.volumes} PVs/PVCs`,
-      mode: 'names',
-      pod: 'c',
-      candidates: few,
-      // The main extender has served every other workload by now: warm the other one as long, so
-      // that the ratio compares the stores, not how long each process has been running.
-      sampling: { ...p.sampling.names, warmup: p.sampling.names.warmup * 10 },
-      servers: ['extender', 'extender-many'],
-      concurrency: 1,
-      limits: both([{ target: 'T5', max: 1.1 }]),
     },
     {
       key: 'names-c-concurrency',
