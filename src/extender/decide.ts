@@ -24,9 +24,9 @@ import {
   encodeFilterNodes,
   encodeName,
   encodePriorities,
-  encodePrioritiesEncoded,
   encodeReason,
   FailedNodesJson,
+  PrioritiesJson,
 } from './encode.js';
 
 export interface DecideDeps {
@@ -317,13 +317,11 @@ export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallL
   const table = deps.store.nodeTable();
   const column = table.signatures(KeySet.of(scoreKeys(facts)));
   const byId: (number | undefined)[] = [];
-  const hosts: Uint8Array[] = [];
-  const scores: number[] = [];
+  const priorities = new PrioritiesJson();
   for (const name of names) {
     const i = table.find(name);
     if (i < 0) {
-      hosts.push(encodeName(name));
-      scores.push(scoreNode(facts, { name, labels: NO_LABELS }));
+      priorities.add(encodeName(name), scoreNode(facts, { name, labels: NO_LABELS }));
       continue;
     }
     let id = column.ids[i] as number;
@@ -333,10 +331,9 @@ export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallL
       score = scoreNode(facts, table.entry(i));
       byId[id] = score;
     }
-    hosts.push(table.json(i));
-    scores.push(score);
+    priorities.add(table.json(i), score);
   }
-  return { body: encodePrioritiesEncoded(hosts, scores), outcome: 'ok' };
+  return { body: priorities.finish(), outcome: 'ok' };
 }
 
 const NO_LABELS: Labels = Object.freeze({});

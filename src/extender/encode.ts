@@ -151,18 +151,25 @@ const HOSTS_HEAD = ascii('[{"Host":');
 const SCORE_MORE = Array.from({ length: 11 }, (_, n) => ascii(`,"Score":${n}},{"Host":`));
 const SCORE_LAST = Array.from({ length: 11 }, (_, n) => ascii(`,"Score":${n}}]`));
 
-/** `encodePriorities` for hosts given encoded (see `encodeName`), with integer scores 0–10. */
-export function encodePrioritiesEncoded(
-  hosts: readonly Uint8Array[],
-  scores: readonly number[],
-): readonly Uint8Array[] {
-  if (hosts.length === 0) return [ascii('[]')];
-  const parts: Uint8Array[] = [HOSTS_HEAD];
-  const last = hosts.length - 1;
-  for (let i = 0; i <= last; i++) {
-    const score = (i < last ? SCORE_MORE : SCORE_LAST)[scores[i] as number];
-    if (score === undefined) throw new RangeError(`score ${scores[i]} is not an integer 0-10`);
-    parts.push(hosts[i] as Uint8Array, score);
+/** A HostPriorityList being built from encoded host names (see `encodeName`) and integer scores 0–10. */
+export class PrioritiesJson {
+  readonly #pieces: Uint8Array[] = [HOSTS_HEAD];
+  #lastScore = -1;
+
+  add(hostJson: Uint8Array, score: number): void {
+    if (SCORE_LAST[score] === undefined) throw new RangeError(`score ${score} is not an integer 0-10`);
+    // The score closes the entry and opens the next one: two pieces per host.
+    if (this.#lastScore >= 0) this.#pieces.push(SCORE_MORE[this.#lastScore] as Buffer);
+    this.#pieces.push(hostJson);
+    this.#lastScore = score;
   }
-  return parts;
+
+  /** The list's pieces; nothing may be added after. */
+  finish(): readonly Uint8Array[] {
+    if (this.#lastScore < 0) return [EMPTY_LIST];
+    this.#pieces.push(SCORE_LAST[this.#lastScore] as Buffer);
+    return this.#pieces;
+  }
 }
+
+const EMPTY_LIST = ascii('[]');

@@ -3,9 +3,9 @@ import {
   encodeFilterAllNames,
   encodeFilterNames,
   encodeName,
-  encodePrioritiesEncoded,
   encodeReason,
   FailedNodesJson,
+  PrioritiesJson,
   piecesLength,
 } from '../../src/extender/encode.js';
 
@@ -61,7 +61,9 @@ describe('encode: replies assembled from byte pieces', () => {
   ];
   for (const tc of priorityCases) {
     it(`prioritize: ${tc.name}`, () => {
-      const body = text(encodePrioritiesEncoded(tc.hosts.map(encodeName), tc.scores));
+      const priorities = new PrioritiesJson();
+      tc.hosts.forEach((host, i) => priorities.add(encodeName(host), tc.scores[i] as number));
+      const body = text(priorities.finish());
       expect(JSON.parse(body)).to.deep.equal(tc.hosts.map((Host, i) => ({ Host, Score: tc.scores[i] })));
     });
   }
@@ -73,10 +75,7 @@ describe('encode: replies assembled from byte pieces', () => {
   ];
   for (const tc of badScores) {
     it(`prioritize refuses a score ${tc.name}`, () => {
-      expect(() => encodePrioritiesEncoded([encodeName('n1')], [tc.score])).to.throw(
-        RangeError,
-        'is not an integer 0-10',
-      );
+      expect(() => new PrioritiesJson().add(encodeName('n1'), tc.score)).to.throw(RangeError, 'is not an integer 0-10');
     });
   }
 });
