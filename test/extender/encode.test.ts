@@ -62,7 +62,7 @@ describe('encode: replies assembled from byte pieces', () => {
   for (const tc of priorityCases) {
     it(`prioritize: ${tc.name}`, () => {
       const priorities = new PrioritiesJson();
-      tc.hosts.forEach((host, i) => priorities.add(encodeName(host), tc.scores[i] as number));
+      for (const [i, host] of tc.hosts.entries()) priorities.add(encodeName(host), tc.scores[i] as number);
       const body = text(priorities.finish());
       expect(JSON.parse(body)).to.deep.equal(tc.hosts.map((Host, i) => ({ Host, Score: tc.scores[i] })));
     });
