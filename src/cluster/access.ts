@@ -4,7 +4,8 @@
  */
 import type { Labels } from './types.js';
 
-const EMPTY: Labels = Object.freeze({});
+/** No labels: one shared frozen object. */
+export const NO_LABELS: Labels = Object.freeze({});
 
 /**
  * The object's `metadata.labels`, or one shared empty set when they are missing or not a mapping
@@ -12,7 +13,7 @@ const EMPTY: Labels = Object.freeze({});
  */
 export function labelsOf(obj: { readonly metadata?: { readonly labels?: unknown } } | undefined): Labels {
   const l = obj?.metadata?.labels;
-  return l && typeof l === 'object' && !Array.isArray(l) ? (l as Labels) : EMPTY;
+  return l && typeof l === 'object' && !Array.isArray(l) ? (l as Labels) : NO_LABELS;
 }
 
 /** `v` when it is a non-empty string, else undefined. */

@@ -46,11 +46,11 @@ export class SignatureColumn {
     return this.#byText.size;
   }
 
-  /** The signature id of `entry` at index `i` (computed once per node object). */
-  id(i: number, entry: NodeEntry): number {
+  /** The signature id of node `i` of `table` (computed once per node object; only then is the node read). */
+  id(i: number, table: NodeTable): number {
     const known = this.ids[i] as number;
     if (known >= 0) return known;
-    const text = this.keys.signature(entry.labels);
+    const text = this.keys.signature(table.entry(i).labels);
     let id = this.#byText.get(text);
     if (id === undefined) {
       id = this.#byText.size;

@@ -3,10 +3,12 @@
  * facts (reading missing objects through a live store when it can), evaluate each candidate node,
  * and build the reply body. Also used by `explain`.
  */
+
+import { NO_LABELS } from '../cluster/access.js';
 import type { NodeTable, SignatureColumn } from '../cluster/node-table.js';
 import { KeySet } from '../cluster/nodes.js';
 import { type ClusterStore, type ReadThroughResult, refKey } from '../cluster/store.js';
-import type { Labels, Pod } from '../cluster/types.js';
+import type { Pod } from '../cluster/types.js';
 import type { Config } from '../config/config.js';
 import { gatherPodFacts } from '../facts/gather.js';
 import type { CallLogger } from '../observability/logger.js';
@@ -175,8 +177,7 @@ class Rejections {
     let key: number | string | undefined;
     if (column === undefined) key = this.#failedKey(table.entry(i));
     else {
-      let id = column.ids[i] as number;
-      if (id < 0) id = column.id(i, table.entry(i));
+      const id = column.id(i, table);
       key = this.#bySignatureId[id];
       if (key === undefined) {
         key = this.#failedKey(table.entry(i));
@@ -324,8 +325,7 @@ export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallL
       priorities.add(encodeName(name), scoreNode(facts, { name, labels: NO_LABELS }));
       continue;
     }
-    let id = column.ids[i] as number;
-    if (id < 0) id = column.id(i, table.entry(i));
+    const id = column.id(i, table);
     let score = byId[id];
     if (score === undefined) {
       score = scoreNode(facts, table.entry(i));
@@ -335,8 +335,6 @@ export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallL
   }
   return { body: priorities.finish(), outcome: 'ok' };
 }
-
-const NO_LABELS: Labels = Object.freeze({});
 
 /** Finds a node by name: the request's candidates first (Nodes mode), then the store. */
 function nodeLookup(args: DecodedArgs, store: ClusterStore): (name: string) => NodeView | undefined {

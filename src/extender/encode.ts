@@ -8,7 +8,7 @@
  * node names are kept ASCII (other characters written as `\uXXXX` escapes, which Go decodes alike).
  * A filter reply carries a reason for every rejected node and thousands of nodes share a handful
  * of distinct reasons, so each distinct reason is encoded once (`encodeReason`) and repeated; a
- * store's node carries its name encoded (`NodeEntry.jsonBytes`).
+ * store's node table holds every name encoded (`NodeTable.json`).
  */
 import { asciiJson } from '../cluster/nodes.js';
 import type { CandidateNode } from './decode.js';
@@ -72,13 +72,6 @@ export class FailedNodesJson {
 
 const OPEN = ascii('{');
 const CLOSE = ascii('}');
-
-/** Total length of pieces. */
-export function piecesLength(pieces: readonly Uint8Array[]): number {
-  let n = 0;
-  for (const p of pieces) n += p.length;
-  return n;
-}
 
 const NODES_HEAD = ascii('{"Nodes":{"metadata":{},"items":[');
 const NODES_FAILED = ascii(']},"NodeNames":null,"FailedNodes":{},"FailedAndUnresolvableNodes":');

@@ -142,7 +142,7 @@ describe('NodeTable.signatures: one id per distinct projection', () => {
     table.set('b1', makeNode('b1').zone('zone-b').obj());
     table.set('x1', makeNode('x1').obj());
     const column = table.signatures(KeySet.of([ZONE]));
-    const id = (n: string) => column.id(table.find(n), table.entry(table.find(n)));
+    const id = (n: string) => column.id(table.find(n), table);
     const before = { a1: id('a1'), a2: id('a2'), b1: id('b1'), x1: id('x1') };
     table.set('a2', makeNode('a2').zone('zone-b').obj());
     const after = id('a2');

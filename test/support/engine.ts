@@ -41,6 +41,14 @@ export function factsFor(tc: EngineCase): PodFacts {
     .facts;
 }
 
+/** `v` renamed and stripped of every label outside `keys`. */
+function projected(v: NodeView, keys: ReadonlySet<string>): NodeView {
+  return {
+    name: `${v.name}-renamed`,
+    labels: Object.fromEntries(Object.entries(v.labels).filter(([k]) => keys.has(k))),
+  };
+}
+
 /**
  * Throws unless every check that declares `keys` keeps its promise on these nodes: the same result
  * for the node renamed and stripped of every label outside `keys` (the filter reuses one node's
@@ -51,11 +59,7 @@ export function assertKeysPromise(facts: PodFacts, nodes: readonly NodeView[]): 
     if (check.test === undefined || check.keys === undefined) continue;
     const keys = new Set(check.keys);
     for (const v of nodes) {
-      const projected: NodeView = {
-        name: `${v.name}-renamed`,
-        labels: Object.fromEntries(Object.entries(v.labels).filter(([k]) => keys.has(k))),
-      };
-      if (check.test(v) !== check.test(projected)) {
+      if (check.test(v) !== check.test(projected(v, keys))) {
         throw new Error(
           `check ${check.reason.code} reads more than its keys [${check.keys.join(', ')}] on node ${v.name}`,
         );
@@ -81,11 +85,7 @@ export function scores(tc: EngineCase): Record<string, number> {
   const facts = factsFor(tc);
   const keys = new Set(scoreKeys(facts));
   for (const v of views(tc.nodes)) {
-    const projected = {
-      name: `${v.name}-renamed`,
-      labels: Object.fromEntries(Object.entries(v.labels).filter(([k]) => keys.has(k))),
-    };
-    if (scoreNode(facts, v) !== scoreNode(facts, projected)) {
+    if (scoreNode(facts, v) !== scoreNode(facts, projected(v, keys))) {
       throw new Error(`the score of node ${v.name} reads more than [${[...keys].join(', ')}]`);
     }
   }
