@@ -26,6 +26,16 @@ function hashOf(s: string): number {
   return h;
 }
 
+/** `hashOf` of the name whose characters are the ASCII bytes `buf[start, end)`. */
+function hashOfBytes(buf: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
+  const headEnd = start + (n < 32 ? n : 16);
+  for (let i = start; i < headEnd; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
+  for (let i = Math.max(headEnd, end - 16); i < end; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
+  return h;
+}
+
 const EMPTY = 0;
 const DELETED = -1;
 
@@ -98,6 +108,21 @@ export class NodeTable {
   /** The index of the node called `name`, or -1. */
   find(name: string): number {
     return this.#findHashed(name, hashOf(name));
+  }
+
+  /**
+   * `find` for the name whose characters are the ASCII bytes `buf[start, end)` (a name written in a
+   * request without escapes), without making it a string.
+   */
+  findBytes(buf: Buffer, start: number, end: number): number {
+    const slots = this.#slots;
+    const mask = slots.length / 2 - 1;
+    const hash = hashOfBytes(buf, start, end);
+    for (let s = hash & mask; ; s = (s + 1) & mask) {
+      const slot = slots[2 * s] as number;
+      if (slot === EMPTY) return -1;
+      if (slot > 0 && slots[2 * s + 1] === hash && this.#matchesBytes(slot - 1, buf, start, end)) return slot - 1;
+    }
   }
 
   /** The node at index `i` (an index `find` returned, before the table changes). */
@@ -199,6 +224,17 @@ export class NodeTable {
     if (end - at - 1 !== name.length) return false;
     const json = this.#json;
     for (let k = 0; k < name.length; k++) if (json[at + k] !== name.charCodeAt(k)) return false;
+    return true;
+  }
+
+  #matchesBytes(i: number, buf: Buffer, start: number, end: number): boolean {
+    const jsonEnd = this.#span[2 * i + 1] as number;
+    if (jsonEnd < 0) return this.#entries[i]?.name === buf.toString('latin1', start, end);
+    const at = (this.#span[2 * i] as number) + 1;
+    const n = end - start;
+    if (jsonEnd - at - 1 !== n) return false;
+    const json = this.#json;
+    for (let k = 0; k < n; k++) if (json[at + k] !== buf[start + k]) return false;
     return true;
   }
 

@@ -27,9 +27,11 @@ import {
   encodeName,
   encodePriorities,
   encodeReason,
+  encodeZeroPriorities,
   FailedNodesJson,
   PrioritiesJson,
 } from './encode.js';
+import type { NameList } from './scan.js';
 
 export interface DecideDeps {
   readonly store: ClusterStore;
@@ -261,10 +263,9 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: CallLogge
   }
   if (!constrains(facts)) {
     deps.observer.fastPath('filter');
-    const all = args.mode === 'nodes' ? args.nodes.length : args.nodeNames.length;
+    const all = args.mode === 'nodes' ? args.nodes.length : args.names.length;
     deps.observer.filterNodes(all, 0);
-    const body =
-      args.mode === 'nodes' ? encodeFilterAllNodes(args.nodeListBytes()) : encodeFilterAllNames(args.nodeNames);
+    const body = args.mode === 'nodes' ? encodeFilterAllNodes(args.nodeListBytes()) : encodeFilterAllNames(args.names);
     return { body, outcome: 'ok' };
   }
   const rejections = new Rejections(facts, log);
@@ -278,9 +279,11 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: CallLogge
     const passing: Buffer[] = [];
     const table = deps.store.nodeTable();
     const column = rejections.keys === undefined ? undefined : table.signatures(rejections.keys);
-    for (const name of args.nodeNames) {
-      const i = table.find(name);
+    const names = args.names;
+    for (let k = 0; k < names.length; k++) {
+      const i = findName(table, names, k);
       if (i < 0) {
+        const name = names.name(k);
         rejections.reject(name, [
           reason(ReasonCode.NodeNotKnown, `node "${name}" is not known to source-affinity yet`),
         ]);
@@ -301,27 +304,27 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: CallLogge
 
 /** The reply for POST /prioritize: a score 0..10 for every candidate node. */
 export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallLogger): Promise<Reply> {
-  const names = args.mode === 'nodes' ? args.nodes.map((n) => n.name) : args.nodeNames;
   const facts = await gatherFacts(args.pod, deps, nodeLookup(args, deps.store), log);
-  if (facts.locations.length === 0) {
-    deps.observer.fastPath('prioritize');
-    return { body: encodePriorities(names.map((Host) => ({ Host, Score: 0 }))), outcome: 'ok' };
-  }
+  if (facts.locations.length === 0) deps.observer.fastPath('prioritize');
   if (args.mode === 'nodes') {
+    const scored = (n: NodeView): number => (facts.locations.length === 0 ? 0 : scoreNode(facts, n));
     return {
-      body: encodePriorities(names.map((Host, i) => ({ Host, Score: scoreNode(facts, args.nodes[i] as NodeView) }))),
+      body: encodePriorities(args.nodes.map((n) => ({ Host: n.name, Score: scored(n) }))),
       outcome: 'ok',
     };
   }
+  const names = args.names;
+  if (facts.locations.length === 0) return { body: encodeZeroPriorities(names), outcome: 'ok' };
   // Nodes whose labels agree on the keys scoring reads get the same score: computed once per
   // projection. Names the store does not know score 0, as nodes without labels would.
   const table = deps.store.nodeTable();
   const column = table.signatures(KeySet.of(scoreKeys(facts)));
   const byId: (number | undefined)[] = [];
   const priorities = new PrioritiesJson();
-  for (const name of names) {
-    const i = table.find(name);
+  for (let k = 0; k < names.length; k++) {
+    const i = findName(table, names, k);
     if (i < 0) {
+      const name = names.name(k);
       priorities.add(encodeName(name), scoreNode(facts, { name, labels: NO_LABELS }));
       continue;
     }
@@ -334,6 +337,12 @@ export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallL
     priorities.add(table.json(i), score);
   }
   return { body: priorities.finish(), outcome: 'ok' };
+}
+
+/** The table index of name `k` of a request's list, or -1: by its bytes when they are the name. */
+function findName(table: NodeTable, names: NameList, k: number): number {
+  const start = names.plainStart(k);
+  return start < 0 ? table.find(names.name(k)) : table.findBytes(names.body, start, names.literalEnd(k) - 1);
 }
 
 /** Finds a node by name: the request's candidates first (Nodes mode), then the store. */

@@ -3,16 +3,21 @@
  * with a `DecodeError` (HTTP 400). Keys of ExtenderArgs are matched case-insensitively with Go's
  * case folding and the last duplicate in the document wins, as Go's encoding/json does.
  *
- * Two ways in, one result. `Nodes` bodies (nodeCacheCapable: false, megabytes of Node objects)
- * and any body over `PARSE_LIMIT` go through the scanner (`scan.ts`): it validates the whole body
- * without building it, so a Node is never materialised: its name is read, its labels are parsed
- * only if a decision asks for them, and a passing node goes back as its original bytes. Small
- * `NodeNames` bodies are decoded with `JSON.parse`, which is faster there; if their top-level keys
- * cannot be told apart without document order (`"Pod"` and `"pod"` both present) they go through
- * the scanner too.
+ * Every body goes through the scanner (`scan.ts`): it validates the whole body without building
+ * it. Only the Pod is parsed. A Node of a `Nodes` body is never materialised: its name is read,
+ * its labels are parsed only if a decision asks for them, and a passing node goes back as its
+ * original bytes. `NodeNames` stay where they are in the body until something asks for them as
+ * strings: decisions look them up by their bytes, and replies copy their literals.
  */
 import type { Labels, Pod } from '../cluster/types.js';
-import { foldKey, JsonSyntaxError, type ScannedArgs, type ScannedNode, scanArgs, type ValueRange } from './scan.js';
+import {
+  JsonSyntaxError,
+  type NameList,
+  type ScannedArgs,
+  type ScannedNode,
+  scanArgs,
+  type ValueRange,
+} from './scan.js';
 
 export class DecodeError extends Error {
   readonly status = 400;
@@ -43,10 +48,14 @@ export type DecodedArgs =
       /** The same as UTF-8 bytes (a view into the request body: no copy). */
       nodeListBytes(): Buffer;
     }
-  | { readonly pod: Pod; readonly mode: 'names'; readonly nodeNames: readonly string[] };
-
-/** Bodies up to this many bytes that carry `NodeNames` are decoded with JSON.parse. */
-export const PARSE_LIMIT = 1 << 20;
+  | {
+      readonly pod: Pod;
+      readonly mode: 'names';
+      /** The names as strings (decoded on first use). */
+      readonly nodeNames: readonly string[];
+      /** The names where they are in the request body. */
+      readonly names: NameList;
+    };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -84,46 +93,51 @@ function isBlank(buf: Buffer): boolean {
 export function decodeArgs(body: Buffer | string): DecodedArgs {
   const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   if (isBlank(buf)) throw new DecodeError(MESSAGES.empty);
-  return (buf.length <= PARSE_LIMIT ? parsed(buf) : undefined) ?? scanned(buf);
-}
-
-/**
- * JSON.parse path: the decoded request, or undefined when the scanner must decide (a `Nodes`
- * body, whose nodes are echoed as their original bytes, two spellings of one key, or a body that
- * is not JSON).
- */
-function parsed(buf: Buffer): DecodedArgs | undefined {
-  let value: unknown;
+  let args: ScannedArgs;
   try {
-    value = JSON.parse(buf.toString('utf8'));
-  } catch {
-    // The scanner says where (the byte, one character): V8's message quotes a stretch of the body,
-    // and bodies must never reach the logs.
-    return undefined;
+    args = scanArgs(buf);
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    throw new DecodeError(`request body is not valid JSON: ${err.message}`);
   }
-  if (!isObject(value)) throw new DecodeError(MESSAGES.notObject);
-  let pod: unknown;
-  let nodes: unknown = null;
-  let nodeNames: unknown = null;
-  const seen = new Set<string>();
-  for (const [key, v] of Object.entries(value)) {
-    const field = foldKey(key);
-    if (field !== 'pod' && field !== 'nodes' && field !== 'nodenames') continue;
-    // JSON.parse keeps the last of identical keys, but "Pod" and "pod" are two properties whose
-    // document order it does not keep: only the scanner can say which came last.
-    if (seen.has(field)) return undefined;
-    seen.add(field);
-    if (field === 'pod') pod = v;
-    else if (field === 'nodes') nodes = v;
-    else nodeNames = v;
+  if (args.kind !== 'object') throw new DecodeError(MESSAGES.notObject);
+  const podAt = args.pod;
+  if (podAt?.kind !== 'object') throw new DecodeError(MESSAGES.pod);
+  const pod = JSON.parse(buf.toString('utf8', podAt.start, podAt.end)) as Pod;
+  const nodes = args.nodes ?? { kind: 'null' };
+  const names = args.nodeNames ?? { kind: 'null' };
+  if (nodes.kind !== 'null' && names.kind !== 'null') throw new DecodeError(MESSAGES.both);
+  if (names.kind !== 'null') {
+    if (names.kind !== 'array' || !names.allStrings) throw new DecodeError(MESSAGES.names);
+    const list = names.list;
+    return {
+      pod,
+      mode: 'names',
+      names: list,
+      get nodeNames() {
+        return list.strings();
+      },
+    };
   }
-  if (nodes !== null) return undefined;
-  if (!isObject(pod)) throw new DecodeError(MESSAGES.pod);
-  if (nodeNames === null) throw new DecodeError(MESSAGES.neither);
-  if (!Array.isArray(nodeNames) || !nodeNames.every((n) => typeof n === 'string')) {
-    throw new DecodeError(MESSAGES.names);
+  if (nodes.kind === 'null') throw new DecodeError(MESSAGES.neither);
+  if (nodes.kind !== 'object' || !(nodes.items === null || nodes.items === undefined || Array.isArray(nodes.items))) {
+    throw new DecodeError(MESSAGES.nodeList);
   }
-  return { pod: pod as Pod, mode: 'names', nodeNames };
+  const items: readonly ScannedNode[] = Array.isArray(nodes.items) ? nodes.items : [];
+  const candidates = items.map((item, i): CandidateNode => {
+    if (item.kind !== 'object') throw new DecodeError(MESSAGES.item(i));
+    const name = item.metadata?.name;
+    if (typeof name !== 'string' || name === '') throw new DecodeError(MESSAGES.name(i));
+    return new ScannedCandidate(name, buf, item, item.metadata?.labels);
+  });
+  const list = nodes.range;
+  return {
+    pod,
+    mode: 'nodes',
+    nodes: candidates,
+    nodeListJson: () => buf.toString('utf8', list.start, list.end),
+    nodeListBytes: () => buf.subarray(list.start, list.end),
+  };
 }
 
 /** A node of a scanned body: name read, labels parsed on first use, bytes echoed as received. */
@@ -154,45 +168,4 @@ class ScannedCandidate implements CandidateNode {
   bytes(): Buffer {
     return this.body.subarray(this.node.start, this.node.end);
   }
-}
-
-/** Scanner path (see the module comment). */
-function scanned(buf: Buffer): DecodedArgs {
-  let args: ScannedArgs;
-  try {
-    args = scanArgs(buf);
-  } catch (err) {
-    if (!(err instanceof JsonSyntaxError)) throw err;
-    throw new DecodeError(`request body is not valid JSON: ${err.message}`);
-  }
-  if (args.kind !== 'object') throw new DecodeError(MESSAGES.notObject);
-  const podAt = args.pod;
-  if (podAt?.kind !== 'object') throw new DecodeError(MESSAGES.pod);
-  const pod = JSON.parse(buf.toString('utf8', podAt.start, podAt.end)) as Pod;
-  const nodes = args.nodes ?? { kind: 'null' };
-  const names = args.nodeNames ?? { kind: 'null' };
-  if (nodes.kind !== 'null' && names.kind !== 'null') throw new DecodeError(MESSAGES.both);
-  if (names.kind !== 'null') {
-    if (names.kind !== 'array' || !names.allStrings) throw new DecodeError(MESSAGES.names);
-    return { pod, mode: 'names', nodeNames: names.names };
-  }
-  if (nodes.kind === 'null') throw new DecodeError(MESSAGES.neither);
-  if (nodes.kind !== 'object' || !(nodes.items === null || nodes.items === undefined || Array.isArray(nodes.items))) {
-    throw new DecodeError(MESSAGES.nodeList);
-  }
-  const items: readonly ScannedNode[] = Array.isArray(nodes.items) ? nodes.items : [];
-  const candidates = items.map((item, i): CandidateNode => {
-    if (item.kind !== 'object') throw new DecodeError(MESSAGES.item(i));
-    const name = item.metadata?.name;
-    if (typeof name !== 'string' || name === '') throw new DecodeError(MESSAGES.name(i));
-    return new ScannedCandidate(name, buf, item, item.metadata?.labels);
-  });
-  const list = nodes.range;
-  return {
-    pod,
-    mode: 'nodes',
-    nodes: candidates,
-    nodeListJson: () => buf.toString('utf8', list.start, list.end),
-    nodeListBytes: () => buf.subarray(list.start, list.end),
-  };
 }

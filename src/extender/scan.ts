@@ -69,11 +69,99 @@ export type ScannedNodes =
     }
   | { readonly kind: Exclude<JsonKind, 'object' | 'null'> };
 
-/** What the `NodeNames` value is: null, a list of strings, or something else. */
+/** What the `NodeNames` value is: null, a list (of strings when `allStrings`), or something else. */
 export type ScannedNodeNames =
   | { readonly kind: 'null' }
-  | { readonly kind: 'array'; readonly names: readonly string[]; readonly allStrings: boolean }
+  | { readonly kind: 'array'; readonly list: NameList; readonly allStrings: boolean }
   | { readonly kind: Exclude<JsonKind, 'array' | 'null'> };
+
+/**
+ * The strings of a scanned `NodeNames` list, kept where they are in the body and decoded only when
+ * asked: a decision looks names up by their bytes, and a reply copies each name's literal from the
+ * request (a JSON string literal decodes in Go to the same string wherever it is written).
+ */
+export class NameList {
+  readonly #buf: Buffer;
+  /** Per string: its opening quote, then its closing quote, negated when the string has an escape. */
+  readonly #quotes: readonly number[];
+  /** Whether every byte from the first string to the last is ASCII. */
+  readonly #ascii: boolean;
+  #strings: string[] | undefined;
+
+  constructor(
+    buf: Buffer,
+    quotes: readonly number[],
+    /** The whole list, brackets included. */
+    readonly range: ValueRange,
+  ) {
+    this.#buf = buf;
+    this.#quotes = quotes;
+    this.#ascii =
+      quotes.length === 0 || isAscii(buf.subarray(quotes[0], Math.abs(quotes[quotes.length - 1] as number)));
+  }
+
+  get length(): number {
+    return this.#quotes.length / 2;
+  }
+
+  /** The request body the list is in. */
+  get body(): Buffer {
+    return this.#buf;
+  }
+
+  /**
+   * Where the characters of string `k` are in `body` when its bytes are the name itself (ASCII, no
+   * escape): the byte after its opening quote, or -1. They end at `literalEnd(k) - 1`.
+   */
+  plainStart(k: number): number {
+    const close = this.#quotes[2 * k + 1] as number;
+    return close < 0 || !this.#ascii ? -1 : (this.#quotes[2 * k] as number) + 1;
+  }
+
+  /** Where string `k`'s literal starts in `body` (its opening quote). */
+  literalStart(k: number): number {
+    return this.#quotes[2 * k] as number;
+  }
+
+  /** Where string `k`'s literal ends in `body` (after its closing quote). */
+  literalEnd(k: number): number {
+    return Math.abs(this.#quotes[2 * k + 1] as number) + 1;
+  }
+
+  /** The value of string `k`. */
+  name(k: number): string {
+    return this.strings()[k] as string;
+  }
+
+  /**
+   * Every value, decoded once. When the strings are ASCII, their bytes are decoded once and each
+   * value is a slice of that text (decoding ASCII as Latin-1 is decoding it as UTF-8); otherwise
+   * each one is decoded by itself, invalid UTF-8 becoming U+FFFD as in `stringValue`. A string with
+   * an escape is decoded by JSON.parse, quotes included.
+   */
+  strings(): string[] {
+    if (this.#strings !== undefined) return this.#strings;
+    const out: string[] = [];
+    const quotes = this.#quotes;
+    const buf = this.#buf;
+    if (quotes.length > 0) {
+      const from = quotes[0] as number;
+      const to = Math.abs(quotes[quotes.length - 1] as number) + 1;
+      const text = this.#ascii ? buf.toString('latin1', from, to) : undefined;
+      for (let i = 0; i < quotes.length; i += 2) {
+        const open = quotes[i] as number;
+        const close = quotes[i + 1] as number;
+        const escaped = close < 0;
+        const start = escaped ? open : open + 1;
+        const end = escaped ? 1 - close : close;
+        const raw = text === undefined ? buf.toString('utf8', start, end) : text.slice(start - from, end - from);
+        out.push(escaped ? (JSON.parse(raw) as string) : raw);
+      }
+    }
+    this.#strings = out;
+    return out;
+  }
+}
 
 /** The parts of an ExtenderArgs body (each: the last occurrence of its key; absent keys are undefined). */
 export interface ScannedArgs {
@@ -298,31 +386,6 @@ class Scanner {
     return this.escaped
       ? (JSON.parse(this.buf.toString('utf8', start, close + 1)) as string)
       : this.buf.toString('utf8', start + 1, close);
-  }
-
-  /**
-   * The values of strings already scanned, given by their quotes as `nodeNames` records them. When
-   * the bytes from the first to the last are ASCII, they are decoded once and each value is a slice
-   * of that text (decoding ASCII as Latin-1 is decoding it as UTF-8); otherwise each one is decoded
-   * by itself, invalid UTF-8 becoming U+FFFD as in `stringValue`.
-   */
-  strings(quotes: readonly number[]): string[] {
-    const out: string[] = [];
-    if (quotes.length === 0) return out;
-    const from = quotes[0] as number;
-    const to = Math.abs(quotes[quotes.length - 1] as number) + 1;
-    const text = isAscii(this.buf.subarray(from, to)) ? this.buf.toString('latin1', from, to) : undefined;
-    for (let i = 0; i < quotes.length; i += 2) {
-      const open = quotes[i] as number;
-      const close = quotes[i + 1] as number;
-      // A string with an escape is decoded by JSON.parse, quotes included.
-      const escaped = close < 0;
-      const start = escaped ? open : open + 1;
-      const end = escaped ? 1 - close : close;
-      const raw = text === undefined ? this.buf.toString('utf8', start, end) : text.slice(start - from, end - from);
-      out.push(escaped ? (JSON.parse(raw) as string) : raw);
-    }
-    return out;
   }
 
   /**
@@ -602,8 +665,8 @@ class Scanner {
       this.skip(depth);
       return { kind } as ScannedNodeNames;
     }
-    // Each string's quotes, as [open, close] (close negated when the string has an escape); the
-    // strings are decoded once the list has been validated.
+    // Each string's quotes, as [open, close] (close negated when the string has an escape).
+    const start = this.pos;
     const quotes: number[] = [];
     let allStrings = true;
     if (this.open(RBRACKET, depth + 1)) {
@@ -618,8 +681,7 @@ class Scanner {
         }
       } while (this.more(RBRACKET, ']'));
     }
-    const names = this.strings(quotes);
-    return { kind: 'array', names, allStrings };
+    return { kind: 'array', list: new NameList(this.buf, quotes, { start, end: this.pos, kind: 'array' }), allStrings };
   }
 }
 

@@ -4,9 +4,11 @@ import {
   encodeFilterNames,
   encodeName,
   encodeReason,
+  encodeZeroPriorities,
   FailedNodesJson,
   PrioritiesJson,
 } from '../../src/extender/encode.js';
+import { type NameList, scanArgs } from '../../src/extender/scan.js';
 
 const text = (pieces: readonly Uint8Array[]): string => Buffer.concat(pieces).toString('latin1');
 
@@ -37,15 +39,39 @@ describe('encode: replies assembled from byte pieces', () => {
     });
   }
 
-  it('filter, NodeNames, everything passes', () => {
-    expect(JSON.parse(encodeFilterAllNames(['a1', 'b1']))).to.deep.equal({
-      Nodes: null,
-      NodeNames: ['a1', 'b1'],
-      FailedNodes: {},
-      FailedAndUnresolvableNodes: {},
-      Error: '',
+  // Lists as kube-scheduler might write them: compact, spaced, with escapes and non-ASCII bytes.
+  const listCases = [
+    { name: 'empty list', list: '[]' },
+    { name: 'compact', list: '["a1","b1"]' },
+    { name: 'spaced and across lines', list: '[ "a1" ,\n\t"b1"\r\n]' },
+    { name: 'escapes', list: '["\\u0061\\u0031","b\\"1","c\\\\1"]' },
+    { name: 'non-ASCII and a lone surrogate escape', list: '["nöde","x\\ud800y"]' },
+  ];
+  const scannedList = (list: string): NameList => {
+    const args = scanArgs(Buffer.from(`{"Pod":{},"NodeNames":${list}}`, 'utf8'));
+    if (args.nodeNames?.kind !== 'array') throw new Error('not a list');
+    return args.nodeNames.list;
+  };
+  for (const tc of listCases) {
+    it(`filter, NodeNames, everything passes: ${tc.name}: the request's list, byte for byte`, () => {
+      const names = scannedList(tc.list);
+      const reply = Buffer.concat(encodeFilterAllNames(names));
+      const listBytes = Buffer.from(tc.list, 'utf8');
+      expect(reply.includes(listBytes), 'list copied verbatim').to.equal(true);
+      expect(JSON.parse(reply.toString('utf8'))).to.deep.equal({
+        Nodes: null,
+        NodeNames: JSON.parse(tc.list),
+        FailedNodes: {},
+        FailedAndUnresolvableNodes: {},
+        Error: '',
+      });
     });
-  });
+    it(`prioritize, score 0 for every name: ${tc.name}`, () => {
+      const names = scannedList(tc.list);
+      const reply = Buffer.concat(encodeZeroPriorities(names)).toString('utf8');
+      expect(JSON.parse(reply)).to.deep.equal((JSON.parse(tc.list) as string[]).map((Host) => ({ Host, Score: 0 })));
+    });
+  }
 
   const priorityCases = [
     { name: 'no hosts', hosts: [], scores: [] },

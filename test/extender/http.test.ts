@@ -352,3 +352,56 @@ describe('NodeNames mode: nodes the store does not know', () => {
     });
   }
 });
+
+describe('NodeNames mode: the names decide, not how the request writes them', () => {
+  const names = ['a1', 'b1', 'nöde', 'del\x7fete', 'ghost'];
+  /** Every character of every name as a \uXXXX escape. */
+  const escapedAll = `[${names.map((n) => `"${[...n].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"`).join(',')}]`;
+  const spaced = `[ ${names.map((n) => JSON.stringify(n)).join(' ,\n\t')} ]`;
+  const mixed = `[${names.map((n, i) => (i % 2 === 0 ? JSON.stringify(n) : `"\\u${n.charCodeAt(0).toString(16).padStart(4, '0')}${n.slice(1)}"`)).join(',')}]`;
+  const variants = [
+    { name: 'every character escaped', list: escapedAll },
+    { name: 'spaced over lines', list: spaced },
+    { name: 'some names escaped, some not', list: mixed },
+  ];
+  const pods = [
+    { name: 'a pod with a zone-a volume', pod: makePod('db/p').claim('data').obj() },
+    { name: 'a pod without claims', pod: makePod('db/q').obj() },
+  ];
+  let server: Running;
+  before(async () => {
+    const store = new StaticStore();
+    for (const name of ['a1', 'nöde', 'del\x7fete']) store.add(makeNode(name).zone('zone-a').obj());
+    store.add(makeNode('b1').zone('zone-b').obj());
+    store.add(makePV('pv').zone('zone-a').obj());
+    store.add(makePVC('db/data').boundTo('pv').obj());
+    server = await serveApp(createApp({ store, config, logger }));
+  });
+  after(() => server.close());
+
+  for (const verb of ['filter', 'prioritize']) {
+    for (const p of pods) {
+      for (const v of variants) {
+        it(`${verb}, ${p.name}: ${v.name} gets the reply of the plain list`, async () => {
+          const pod = JSON.stringify(p.pod);
+          const plain = await post(
+            `${server.url}/${verb}`,
+            `{"Pod":${pod},"Nodes":null,"NodeNames":${JSON.stringify(names)}}`,
+          );
+          const written = await post(`${server.url}/${verb}`, `{"Pod":${pod},"Nodes":null,"NodeNames":${v.list}}`);
+          expect(JSON.parse(v.list)).to.deep.equal(names);
+          expect({ status: written.status, json: written.json }).to.deep.equal({ status: 200, json: plain.json });
+        });
+      }
+    }
+  }
+
+  it('filter, a pod with a zone-a volume: the zone-a names pass and the others carry reasons', async () => {
+    const body = `{"Pod":${JSON.stringify(pods[0]?.pod)},"Nodes":null,"NodeNames":${escapedAll}}`;
+    const reply = (await post(`${server.url}/filter`, body)).json as Json;
+    expect({ passing: reply.NodeNames, failed: Object.keys(reply.FailedAndUnresolvableNodes as Json) }).to.deep.equal({
+      passing: ['a1', 'nöde', 'del\x7fete'],
+      failed: ['b1', 'ghost'],
+    });
+  });
+});

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { type DecodedArgs, DecodeError, decodeArgs } from '../../src/extender/decode.js';
-import { foldKey, JsonSyntaxError, MAX_DEPTH, scanArgs } from '../../src/extender/scan.js';
-import { scanArgsReference } from '../support/scan-reference.js';
+import { foldKey, JsonSyntaxError, MAX_DEPTH, type ScannedArgs, scanArgs } from '../../src/extender/scan.js';
+import { type ReferenceArgs, scanArgsReference } from '../support/scan-reference.js';
 
 const wire = (name: string): Buffer =>
   readFileSync(new URL(`../../../../shared/fixtures/wire/${name}`, import.meta.url));
@@ -372,10 +372,24 @@ describe('scanner: agrees with JSON.parse on what is JSON', () => {
   });
 });
 
-/** What a scan comes to, as plain data: the scanned parts, or the syntax error's message and offset. */
-function scanOutcome(scan: (body: Buffer) => unknown, body: Buffer): unknown {
+/**
+ * What a scan comes to, as plain data: the scanned parts, or the syntax error's message and offset.
+ * A `NameList` becomes the strings, where each literal is and the list's range, as the reference
+ * scanner reports them.
+ */
+function scanOutcome(scan: (body: Buffer) => ScannedArgs | ReferenceArgs, body: Buffer): unknown {
   try {
-    return { scanned: scan(body) };
+    const scanned = scan(body);
+    const names = scanned.nodeNames;
+    if (names?.kind !== 'array' || !('list' in names)) return { scanned };
+    const { list, allStrings } = names;
+    const literals = Array.from({ length: list.length }, (_, k) => [list.literalStart(k), list.literalEnd(k)]);
+    return {
+      scanned: {
+        ...scanned,
+        nodeNames: { kind: 'array', names: list.strings(), literals, range: list.range, allStrings },
+      },
+    };
   } catch (err) {
     if (err instanceof JsonSyntaxError) return { error: err.message, offset: err.offset };
     throw err;

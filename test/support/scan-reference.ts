@@ -1,19 +1,39 @@
 /**
  * The byte-at-a-time scanner that src/extender/scan.ts replaced (one table load per string byte),
- * kept unchanged as the oracle for the faster one: both must return the same ranges, names and
- * kinds, and throw the same JsonSyntaxError (message and offset) for every body. Test code only.
+ * kept as the oracle for the faster one: both must return the same ranges, names and kinds, and
+ * throw the same JsonSyntaxError (message and offset) for every body. It reports `NodeNames` as
+ * the decoded strings and where their literals are, which the fast scanner keeps undecoded in a
+ * `NameList`. Test code only.
  */
 import {
   foldKey,
   type JsonKind,
   JsonSyntaxError,
   MAX_DEPTH,
-  type ScannedArgs,
   type ScannedNode,
-  type ScannedNodeNames,
   type ScannedNodes,
   type ValueRange,
 } from '../../src/extender/scan.js';
+
+/** `NodeNames` as this scanner reports it: the strings decoded, with each literal's byte range and the list's. */
+export type ReferenceNodeNames =
+  | { readonly kind: 'null' }
+  | {
+      readonly kind: 'array';
+      readonly names: readonly string[];
+      readonly literals: readonly (readonly [number, number])[];
+      readonly range: ValueRange;
+      readonly allStrings: boolean;
+    }
+  | { readonly kind: Exclude<JsonKind, 'array' | 'null'> };
+
+/** ScannedArgs with `NodeNames` as `ReferenceNodeNames`. */
+export interface ReferenceArgs {
+  readonly kind: JsonKind;
+  readonly pod?: ValueRange;
+  readonly nodes?: ScannedNodes;
+  readonly nodeNames?: ReferenceNodeNames;
+}
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -382,25 +402,30 @@ class Scanner {
   }
 
   /** `NodeNames`: null, a list (of strings, hopefully), or another value. */
-  nodeNames(depth: number): ScannedNodeNames {
+  nodeNames(depth: number): ReferenceNodeNames {
     const c = this.ws();
     if (c !== LBRACKET) {
       const kind = kindOf(c);
       this.skip(depth);
-      return { kind } as ScannedNodeNames;
+      return { kind } as ReferenceNodeNames;
     }
+    const start = this.pos;
     const names: string[] = [];
+    const literals: [number, number][] = [];
     let allStrings = true;
     if (this.open(RBRACKET, depth + 1)) {
       do {
-        if (this.ws() === QUOTE) names.push(this.stringValue());
-        else {
+        if (this.ws() === QUOTE) {
+          const at = this.pos;
+          names.push(this.stringValue());
+          literals.push([at, this.pos]);
+        } else {
           allStrings = false;
           this.skip(depth + 1);
         }
       } while (this.more(RBRACKET, ']'));
     }
-    return { kind: 'array', names, allStrings };
+    return { kind: 'array', names, literals, range: { start, end: this.pos, kind: 'array' }, allStrings };
   }
 }
 
@@ -408,12 +433,12 @@ class Scanner {
  * The previous scanner's scanArgs. Throws JsonSyntaxError when the body is not exactly one valid JSON
  * value (surrounded by optional whitespace); otherwise returns where its parts are.
  */
-export function scanArgsReference(body: Buffer): ScannedArgs {
+export function scanArgsReference(body: Buffer): ReferenceArgs {
   const s = new Scanner(body);
   const first = s.ws();
   if (first === -1) s.fail('expected a JSON value');
   const kind = kindOf(first);
-  const result: { kind: JsonKind; pod?: ValueRange; nodes?: ScannedNodes; nodeNames?: ScannedNodeNames } = { kind };
+  const result: { kind: JsonKind; pod?: ValueRange; nodes?: ScannedNodes; nodeNames?: ReferenceNodeNames } = { kind };
   if (first !== LBRACE) s.skip(0);
   else if (s.open(RBRACE, 1)) {
     do {
