@@ -363,8 +363,13 @@ export function gatherPodFacts(input: GatherInput): Gathered {
     const code = isClone ? ReasonCode.CloneSourceTopology : ReasonCode.RestoreSourceTopology;
     const srcDesc = isClone ? `source ${topo.from}` : `${srcText} (${topo.from})`;
     const keys = sourceKeys(topo, scope);
+    // The message is written when a rejection or `explain` reads it: prioritize never does.
+    let written: Reason | undefined;
     out.push({
-      reason: reason(code, `${who} needs a node in the topology of ${srcDesc}: ${requiredText(topo, scope)}`),
+      get reason() {
+        written ??= reason(code, `${who} needs a node in the topology of ${srcDesc}: ${requiredText(topo, scope)}`);
+        return written;
+      },
       test: (n) => sourceAdmits(topo, scope, n),
       ...(keys ? { keys } : {}),
     });
