@@ -122,7 +122,7 @@ interface Rejection {
  * encoded once: a 5,000-node reply repeats a handful of distinct reasons thousands of times.
  */
 class Rejections {
-  readonly failed = new FailedNodesJson();
+  readonly failed: FailedNodesJson;
   readonly #byKey = new Map<number | string, Rejection>();
   readonly #debug: boolean;
   /** The checks that depend on the node; the others (pod-level problems) fail every node. */
@@ -137,10 +137,13 @@ class Rejections {
   /** Failed-check keys by signature id (names mode: ids of one `SignatureColumn`). */
   readonly #bySignatureId: (number | string | undefined)[] = [];
 
+  /** `candidates`: how many nodes the call has (at most that many are rejected). */
   constructor(
     private readonly facts: PodFacts,
     private readonly log: CallLogger,
+    candidates: number,
   ) {
+    this.failed = new FailedNodesJson(candidates);
     this.#debug = log.isLevelEnabled('debug');
     this.#tested = facts.checks.filter((c) => c.test !== undefined);
     this.#podLevel = this.#tested.length < facts.checks.length;
@@ -268,7 +271,7 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: CallLogge
     const body = args.mode === 'nodes' ? encodeFilterAllNodes(args.nodeListBytes()) : encodeFilterAllNames(args.names);
     return { body, outcome: 'ok' };
   }
-  const rejections = new Rejections(facts, log);
+  const rejections = new Rejections(facts, log, args.mode === 'nodes' ? args.nodes.length : args.names.length);
   let passed: number;
   let body: string | readonly Uint8Array[];
   if (args.mode === 'nodes') {
@@ -320,7 +323,7 @@ export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallL
   const table = deps.store.nodeTable();
   const column = table.signatures(KeySet.of(scoreKeys(facts)));
   const byId: (number | undefined)[] = [];
-  const priorities = new PrioritiesJson();
+  const priorities = new PrioritiesJson(names.length);
   for (let k = 0; k < names.length; k++) {
     const i = findName(table, names, k);
     if (i < 0) {

@@ -41,10 +41,19 @@ export function encodeName(name: string): Buffer {
 
 const COMMA = ascii(',');
 
-/** A FailedNodesMap being built: node name → pre-encoded reason (two pieces per node). */
+/**
+ * A FailedNodesMap being built: node name → pre-encoded reason (two pieces per node). `capacity`,
+ * the most nodes expected, sizes the piece list once (a list grown by push is copied each time it
+ * fills: tens of kilobytes per call).
+ */
 export class FailedNodesJson {
-  readonly #pieces: Uint8Array[] = [];
+  readonly #pieces: Uint8Array[];
+  #used = 0;
   #last: EncodedReason | undefined;
+
+  constructor(capacity = 0) {
+    this.#pieces = new Array<Uint8Array>(2 * capacity);
+  }
 
   add(name: string, reason: EncodedReason): void {
     this.addEncoded(encodeName(name), reason);
@@ -52,22 +61,30 @@ export class FailedNodesJson {
 
   /** `add` for a name already encoded (a node table's `json(i)`). */
   addEncoded(nameJson: Uint8Array, reason: EncodedReason): void {
-    this.#pieces.push(nameJson, reason.more);
+    this.#pieces[this.#used++] = nameJson;
+    this.#pieces[this.#used++] = reason.more;
     this.#last = reason;
   }
 
   get count(): number {
-    return this.#pieces.length / 2;
+    return this.#used / 2;
   }
 
-  /** Appends the map's pieces, `{` and `}` included, to `out` (no spread: there may be millions). */
-  appendTo(out: Uint8Array[]): void {
-    out.push(OPEN);
+  /** How many pieces `writeTo` writes. */
+  get pieces(): number {
+    return this.#used + 2;
+  }
+
+  /** Writes the map's pieces, `{` and `}` included, into `out` from `at`; returns where they end. */
+  writeTo(out: Uint8Array[], at: number): number {
+    let k = at;
+    out[k++] = OPEN;
     const pieces = this.#pieces;
-    const n = pieces.length;
-    for (let i = 0; i < n - 1; i++) out.push(pieces[i] as Uint8Array);
-    if (this.#last !== undefined) out.push(this.#last.last);
-    out.push(CLOSE);
+    const n = this.#used;
+    for (let i = 0; i < n - 1; i++) out[k++] = pieces[i] as Uint8Array;
+    if (this.#last !== undefined) out[k++] = this.#last.last;
+    out[k++] = CLOSE;
+    return k;
   }
 }
 
@@ -90,8 +107,8 @@ export function encodeFilterNodes(passing: readonly CandidateNode[], failed: Fai
     parts.push(n.bytes());
   });
   parts.push(NODES_FAILED);
-  failed.appendTo(parts);
-  parts.push(TAIL);
+  const end = failed.writeTo(parts, parts.length);
+  parts[end] = TAIL;
   return parts;
 }
 
@@ -116,14 +133,17 @@ const NAMES_FAILED = ascii('],"FailedNodes":{},"FailedAndUnresolvableNodes":');
 
 /** Filter reply for `NodeNames` mode: the passing names, each encoded (see `encodeName`). */
 export function encodeFilterNames(passing: readonly Uint8Array[], failed: FailedNodesJson): readonly Uint8Array[] {
-  const parts: Uint8Array[] = [NAMES_HEAD];
-  passing.forEach((n, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(n);
-  });
-  parts.push(NAMES_FAILED);
-  failed.appendTo(parts);
-  parts.push(TAIL);
+  const parts = new Array<Uint8Array>(2 * passing.length + failed.pieces + 2);
+  let k = 0;
+  parts[k++] = NAMES_HEAD;
+  for (let i = 0; i < passing.length; i++) {
+    if (i > 0) parts[k++] = COMMA;
+    parts[k++] = passing[i] as Uint8Array;
+  }
+  parts[k++] = NAMES_FAILED;
+  k = failed.writeTo(parts, k);
+  parts[k++] = TAIL;
+  parts.length = k;
   return parts;
 }
 
@@ -150,21 +170,29 @@ const SCORE_LAST = Array.from({ length: 11 }, (_, n) => ascii(`,"Score":${n}}]`)
 
 /** A HostPriorityList being built from encoded host names (see `encodeName`) and integer scores 0–10. */
 export class PrioritiesJson {
-  readonly #pieces: Uint8Array[] = [HOSTS_HEAD];
+  readonly #pieces: Uint8Array[];
+  #used = 1;
   #lastScore = -1;
+
+  /** `hosts`: how many hosts will be added, to size the piece list once (see `FailedNodesJson`). */
+  constructor(hosts = 0) {
+    this.#pieces = new Array<Uint8Array>(2 * hosts + 1);
+    this.#pieces[0] = HOSTS_HEAD;
+  }
 
   add(hostJson: Uint8Array, score: number): void {
     if (SCORE_LAST[score] === undefined) throw new RangeError(`score ${score} is not an integer 0-10`);
     // The score closes the entry and opens the next one: two pieces per host.
-    if (this.#lastScore >= 0) this.#pieces.push(SCORE_MORE[this.#lastScore] as Buffer);
-    this.#pieces.push(hostJson);
+    if (this.#lastScore >= 0) this.#pieces[this.#used++] = SCORE_MORE[this.#lastScore] as Buffer;
+    this.#pieces[this.#used++] = hostJson;
     this.#lastScore = score;
   }
 
   /** The list's pieces; nothing may be added after. */
   finish(): readonly Uint8Array[] {
     if (this.#lastScore < 0) return [EMPTY_LIST];
-    this.#pieces.push(SCORE_LAST[this.#lastScore] as Buffer);
+    this.#pieces[this.#used++] = SCORE_LAST[this.#lastScore] as Buffer;
+    this.#pieces.length = this.#used;
     return this.#pieces;
   }
 }

@@ -83,14 +83,14 @@ export type ScannedNodeNames =
 export class NameList {
   readonly #buf: Buffer;
   /** Per string: its opening quote, then its closing quote, negated when the string has an escape. */
-  readonly #quotes: readonly number[];
+  readonly #quotes: Int32Array;
   /** Whether every byte from the first string to the last is ASCII. */
   readonly #ascii: boolean;
   #strings: string[] | undefined;
 
   constructor(
     buf: Buffer,
-    quotes: readonly number[],
+    quotes: Int32Array,
     /** The whole list, brackets included. */
     readonly range: ValueRange,
   ) {
@@ -203,6 +203,9 @@ for (const c of '"\\/bfnrt') SIMPLE_ESCAPE[c.charCodeAt(0)] = 1;
 
 const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/** `nodeNames`' scratch list of quote offsets (bodies are far below 2 GiB), kept for the next body. */
+let quoteScratch = new Int32Array(1024);
 
 /**
  * The containers `skip` has open, innermost last: 1 for an object, 0 for an array. One shared
@@ -665,23 +668,33 @@ class Scanner {
       this.skip(depth);
       return { kind } as ScannedNodeNames;
     }
-    // Each string's quotes, as [open, close] (close negated when the string has an escape).
+    // Each string's quotes, as [open, close] (close negated when the string has an escape),
+    // gathered in a scratch array and copied out once: a growing list cost more than the scan.
     const start = this.pos;
-    const quotes: number[] = [];
+    let quotes = quoteScratch;
+    let n = 0;
     let allStrings = true;
     if (this.open(RBRACKET, depth + 1)) {
       do {
         if (this.ws() === QUOTE) {
           const open = this.pos;
           const close = this.string();
-          quotes.push(open, this.escaped ? -close : close);
+          if (n + 2 > quotes.length) {
+            const grown = new Int32Array(2 * quotes.length);
+            grown.set(quotes);
+            quotes = grown;
+            quoteScratch = grown;
+          }
+          quotes[n++] = open;
+          quotes[n++] = this.escaped ? -close : close;
         } else {
           allStrings = false;
           this.skip(depth + 1);
         }
       } while (this.more(RBRACKET, ']'));
     }
-    return { kind: 'array', list: new NameList(this.buf, quotes, { start, end: this.pos, kind: 'array' }), allStrings };
+    const list = new NameList(this.buf, quotes.slice(0, n), { start, end: this.pos, kind: 'array' });
+    return { kind: 'array', list, allStrings };
   }
 }
 
