@@ -308,16 +308,16 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: CallLogge
 /** The reply for POST /prioritize: a score 0..10 for every candidate node. */
 export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallLogger): Promise<Reply> {
   const facts = await gatherFacts(args.pod, deps, nodeLookup(args, deps.store), log);
-  if (facts.locations.length === 0) deps.observer.fastPath('prioritize');
+  const unconstrained = facts.locations.length === 0;
+  if (unconstrained) deps.observer.fastPath('prioritize');
   if (args.mode === 'nodes') {
-    const scored = (n: NodeView): number => (facts.locations.length === 0 ? 0 : scoreNode(facts, n));
     return {
-      body: encodePriorities(args.nodes.map((n) => ({ Host: n.name, Score: scored(n) }))),
+      body: encodePriorities(args.nodes.map((n) => ({ Host: n.name, Score: unconstrained ? 0 : scoreNode(facts, n) }))),
       outcome: 'ok',
     };
   }
   const names = args.names;
-  if (facts.locations.length === 0) return { body: encodeZeroPriorities(names), outcome: 'ok' };
+  if (unconstrained) return { body: encodeZeroPriorities(names), outcome: 'ok' };
   // Nodes whose labels agree on the keys scoring reads get the same score: computed once per
   // projection. Names the store does not know score 0, as nodes without labels would.
   const table = deps.store.nodeTable();
