@@ -21,49 +21,48 @@ import type { Node } from './types.js';
 function hashOf(s: string): number {
   const n = s.length;
   const head = n < 32 ? n : 16;
-  let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
-  for (let i = 0; i < head; i += 4) {
-    let w = s.charCodeAt(i);
-    if (i + 1 < head) w ^= s.charCodeAt(i + 1) << 8;
-    if (i + 2 < head) w ^= s.charCodeAt(i + 2) << 16;
-    if (i + 3 < head) w ^= s.charCodeAt(i + 3) << 24;
-    h = Math.imul(h ^ w, 0x5bd1e995);
-    h ^= h >>> 13;
-  }
-  for (let i = Math.max(head, n - 16); i < n; i += 4) {
-    let w = s.charCodeAt(i);
-    if (i + 1 < n) w ^= s.charCodeAt(i + 1) << 8;
-    if (i + 2 < n) w ^= s.charCodeAt(i + 2) << 16;
-    if (i + 3 < n) w ^= s.charCodeAt(i + 3) << 24;
-    h = Math.imul(h ^ w, 0x5bd1e995);
-    h ^= h >>> 13;
-  }
-  return h ^ (h >>> 15);
+  const h = mixChars(s, 0, head, Math.imul(0x811c9dc5 ^ n, 0x01000193));
+  return finish(mixChars(s, Math.max(head, n - 16), n, h));
 }
 
 /** `hashOf` of the name whose characters are the ASCII bytes `buf[start, end)`. */
 function hashOfBytes(buf: Uint8Array, start: number, end: number): number {
   const n = end - start;
   const head = start + (n < 32 ? n : 16);
-  let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
-  for (let i = start; i < head; i += 4) {
-    let w = buf[i] as number;
-    if (i + 1 < head) w ^= (buf[i + 1] as number) << 8;
-    if (i + 2 < head) w ^= (buf[i + 2] as number) << 16;
-    if (i + 3 < head) w ^= (buf[i + 3] as number) << 24;
-    h = Math.imul(h ^ w, 0x5bd1e995);
-    h ^= h >>> 13;
-  }
-  for (let i = Math.max(head, end - 16); i < end; i += 4) {
-    let w = buf[i] as number;
-    if (i + 1 < end) w ^= (buf[i + 1] as number) << 8;
-    if (i + 2 < end) w ^= (buf[i + 2] as number) << 16;
-    if (i + 3 < end) w ^= (buf[i + 3] as number) << 24;
-    h = Math.imul(h ^ w, 0x5bd1e995);
-    h ^= h >>> 13;
-  }
-  return h ^ (h >>> 15);
+  const h = mixBytes(buf, start, head, Math.imul(0x811c9dc5 ^ n, 0x01000193));
+  return finish(mixBytes(buf, Math.max(head, end - 16), end, h));
 }
+
+/** `h` with the code units `s[from, to)` mixed in, four to a word. */
+function mixChars(s: string, from: number, to: number, h: number): number {
+  for (let i = from; i < to; i += 4) {
+    let w = s.charCodeAt(i);
+    if (i + 1 < to) w ^= s.charCodeAt(i + 1) << 8;
+    if (i + 2 < to) w ^= s.charCodeAt(i + 2) << 16;
+    if (i + 3 < to) w ^= s.charCodeAt(i + 3) << 24;
+    h = mixWord(h, w);
+  }
+  return h;
+}
+
+/** `mixChars` for the bytes `buf[from, to)` (the same units when they are ASCII). */
+function mixBytes(buf: Uint8Array, from: number, to: number, h: number): number {
+  for (let i = from; i < to; i += 4) {
+    let w = buf[i] as number;
+    if (i + 1 < to) w ^= (buf[i + 1] as number) << 8;
+    if (i + 2 < to) w ^= (buf[i + 2] as number) << 16;
+    if (i + 3 < to) w ^= (buf[i + 3] as number) << 24;
+    h = mixWord(h, w);
+  }
+  return h;
+}
+
+function mixWord(h: number, w: number): number {
+  const x = Math.imul(h ^ w, 0x5bd1e995);
+  return x ^ (x >>> 13);
+}
+
+const finish = (h: number): number => h ^ (h >>> 15);
 
 const EMPTY = 0;
 const DELETED = -1;
