@@ -1,14 +1,14 @@
 /**
  * A store's nodes laid out for the request path. kube-scheduler sends up to thousands of node names
  * per call, and what a decision needs per name — is it known, what do its labels say on the keys
- * this pod's checks read, what is its name as JSON — must not mean visiting several objects
- * scattered over a large heap per name: between two calls the CPU caches have long forgotten them,
- * and each visit is a cache miss. Here a name is found through a hash table of int32 slots and
- * verified against one contiguous buffer holding every name as a JSON literal (the same bytes the
- * reply copies), and each node's projection on a key set is a small integer in a dense column.
- * Maintained by the stores as nodes come and go. Pure; no I/O.
+ * this pod's checks read — must not mean visiting several objects scattered over a large heap per
+ * name: between two calls the CPU caches have long forgotten them, and each visit is a cache miss
+ * (measured: a lookup costs about four times as much in the server as in a warm loop). Here a name
+ * is found through a hash table whose slots also say where the name's bytes are, verified against
+ * one contiguous buffer of names, and each node's projection on a key set is a small integer in a
+ * dense column: three places per name. Maintained by the stores as nodes come and go. Pure; no I/O.
  */
-import { asciiJson, type KeySet, NodeEntry } from './nodes.js';
+import { type KeySet, NodeEntry, viewOf } from './nodes.js';
 import type { Node } from './types.js';
 
 /**
@@ -25,12 +25,12 @@ function hashOf(s: string): number {
   return finish(mixChars(s, Math.max(head, n - 16), n, h));
 }
 
-/** `hashOf` of the name whose characters are the ASCII bytes `buf[start, end)`. */
-function hashOfBytes(buf: Uint8Array, start: number, end: number): number {
+/** `hashOf` of the name whose characters are the ASCII bytes `[start, end)` of `bytes`. */
+function hashOfBytes(bytes: DataView, start: number, end: number): number {
   const n = end - start;
   const head = start + (n < 32 ? n : 16);
-  const h = mixBytes(buf, start, head, Math.imul(0x811c9dc5 ^ n, 0x01000193));
-  return finish(mixBytes(buf, Math.max(head, end - 16), end, h));
+  const h = mixBytes(bytes, start, head, Math.imul(0x811c9dc5 ^ n, 0x01000193));
+  return finish(mixBytes(bytes, Math.max(head, end - 16), end, h));
 }
 
 /** `h` with the code units `s[from, to)` mixed in, four to a word. */
@@ -45,13 +45,17 @@ function mixChars(s: string, from: number, to: number, h: number): number {
   return h;
 }
 
-/** `mixChars` for the bytes `buf[from, to)` (the same units when they are ASCII). */
-function mixBytes(buf: Uint8Array, from: number, to: number, h: number): number {
-  for (let i = from; i < to; i += 4) {
-    let w = buf[i] as number;
-    if (i + 1 < to) w ^= (buf[i + 1] as number) << 8;
-    if (i + 2 < to) w ^= (buf[i + 2] as number) << 16;
-    if (i + 3 < to) w ^= (buf[i + 3] as number) << 24;
+/**
+ * `mixChars` for the bytes `[from, to)` of `bytes` (the same units when they are ASCII): a whole
+ * word is one little-endian load.
+ */
+function mixBytes(bytes: DataView, from: number, to: number, h: number): number {
+  let i = from;
+  for (; i + 4 <= to; i += 4) h = mixWord(h, bytes.getUint32(i, true));
+  if (i < to) {
+    let w = bytes.getUint8(i);
+    if (i + 1 < to) w ^= bytes.getUint8(i + 1) << 8;
+    if (i + 2 < to) w ^= bytes.getUint8(i + 2) << 16;
     h = mixWord(h, w);
   }
   return h;
@@ -66,6 +70,15 @@ const finish = (h: number): number => h ^ (h >>> 15);
 
 const EMPTY = 0;
 const DELETED = -1;
+
+/** Int32s per slot: index + 1 (or EMPTY, DELETED), the name's hash, where its bytes start and end in `#names`. */
+const SLOT = 4;
+
+/** Whether every character of `s` is ASCII, so that its bytes in a request are its characters. */
+function isAsciiName(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 
 /** For each node (by index) the id of its labels' signature on one key set; -1 until computed. */
 export class SignatureColumn {
@@ -110,21 +123,18 @@ export class NodeTable {
   static readonly MAX_COLUMNS = 64;
 
   #entries: (NodeEntry | undefined)[] = [];
-  /**
-   * Where each node's JSON literal is in `#json`: `[span[2i], |span[2i+1]|)`; `span[2i+1]` is
-   * negative when the literal is not `"` + the name + `"` (escapes), so the name is verified on
-   * the entry instead of byte by byte. One array, so that a lookup touches one place per node.
-   */
-  #span = new Int32Array(32);
   #capacity = 16;
-  #json = Buffer.allocUnsafeSlow(1024);
-  /** `json(i)` once made, by index. */
-  #views: (Buffer | undefined)[] = [];
-  #jsonUsed = 0;
-  #jsonGarbage = 0;
+  /**
+   * Every ASCII name's characters, back to back (a slot says where). A name with other characters
+   * has no bytes here (its slot's end is -1) and is compared with its entry's name.
+   */
+  #names = Buffer.allocUnsafeSlow(1024);
+  #namesView = viewOf(this.#names);
+  #namesUsed = 0;
+  #namesGarbage = 0;
   readonly #free: number[] = [];
-  /** Open addressing, linear probing, pairs: (index + 1, EMPTY or DELETED) and the name's hash. */
-  #slots = new Int32Array(64);
+  /** Open addressing, linear probing; `SLOT` int32s per slot. One array, so that a lookup reads one place before the name. */
+  #slots = new Int32Array(32 * SLOT);
   #occupied = 0;
   #size = 0;
   readonly #columns = new Map<KeySet, SignatureColumn>();
@@ -135,21 +145,26 @@ export class NodeTable {
 
   /** The index of the node called `name`, or -1. */
   find(name: string): number {
-    return this.#findHashed(name, hashOf(name));
+    const s = this.#slotOf(name, hashOf(name));
+    return s < 0 ? -1 : (this.#slots[s] as number) - 1;
   }
 
   /**
-   * `find` for the name whose characters are the ASCII bytes `buf[start, end)` (a name written in a
-   * request without escapes), without making it a string.
+   * `find` for the name whose characters are the ASCII bytes `[start, end)` of `bytes` (a name
+   * written in a request without escapes), without making it a string.
    */
-  findBytes(buf: Buffer, start: number, end: number): number {
+  findBytes(bytes: DataView, start: number, end: number): number {
     const slots = this.#slots;
-    const mask = slots.length / 2 - 1;
-    const hash = hashOfBytes(buf, start, end);
-    for (let s = hash & mask; ; s = (s + 1) & mask) {
-      const slot = slots[2 * s] as number;
+    const mask = slots.length / SLOT - 1;
+    const hash = hashOfBytes(bytes, start, end);
+    const n = end - start;
+    for (let s = (hash & mask) * SLOT; ; s = (s + SLOT) & (mask * SLOT)) {
+      const slot = slots[s] as number;
       if (slot === EMPTY) return -1;
-      if (slot > 0 && slots[2 * s + 1] === hash && this.#matchesBytes(slot - 1, buf, start, end)) return slot - 1;
+      if (slot > 0 && slots[s + 1] === hash) {
+        const at = slots[s + 2] as number;
+        if ((slots[s + 3] as number) - at === n && this.#sameBytes(at, bytes, start, n)) return slot - 1;
+      }
     }
   }
 
@@ -162,20 +177,6 @@ export class NodeTable {
   get(name: string): NodeEntry | undefined {
     const i = this.find(name);
     return i < 0 ? undefined : this.#entries[i];
-  }
-
-  /**
-   * The name at index `i` as an ASCII JSON string literal (a view, valid for good). Views are made
-   * once per node: making one costs more than copying the bytes it shows.
-   */
-  json(i: number): Buffer {
-    let view = this.#views[i];
-    if (view === undefined) {
-      const end = this.#span[2 * i + 1] as number;
-      view = this.#json.subarray(this.#span[2 * i], end < 0 ? -end : end);
-      this.#views[i] = view;
-    }
-    return view;
   }
 
   /** The signature column of `keys` (made on first use). */
@@ -193,19 +194,20 @@ export class NodeTable {
   set(name: string, node: Node): NodeEntry {
     const entry = new NodeEntry(name, node);
     const hash = hashOf(name);
-    const existing = this.#findHashed(name, hash);
+    const existing = this.#slotOf(name, hash);
     if (existing >= 0) {
-      this.#entries[existing] = entry;
-      for (const column of this.#columns.values()) column.ids[existing] = -1;
+      const i = (this.#slots[existing] as number) - 1;
+      this.#entries[i] = entry;
+      for (const column of this.#columns.values()) column.ids[i] = -1;
       return entry;
     }
     const i = this.#free.pop() ?? this.#entries.length;
     if (i >= this.#capacity) this.#grow(Math.max(16, this.#capacity * 2));
     this.#entries[i] = entry;
-    this.#writeJson(i, entry);
     for (const column of this.#columns.values()) column.ids[i] = -1;
-    if ((this.#occupied + 1) * 2 > this.#slots.length / 2) this.#rehash((this.#size + 1) * 3);
-    this.#insertSlot(hash, i);
+    if ((this.#occupied + 1) * 2 > this.#slots.length / SLOT) this.#rehash((this.#size + 1) * 3);
+    const [at, end] = this.#storeName(name);
+    this.#insertSlot(hash, i, at, end);
     this.#size++;
     return entry;
   }
@@ -214,11 +216,11 @@ export class NodeTable {
   delete(name: string): boolean {
     const s = this.#slotOf(name, hashOf(name));
     if (s < 0) return false;
-    const i = (this.#slots[s] as number) - 1;
-    this.#slots[s] = DELETED;
+    const slots = this.#slots;
+    const i = (slots[s] as number) - 1;
+    if ((slots[s + 3] as number) >= 0) this.#namesGarbage += (slots[s + 3] as number) - (slots[s + 2] as number);
+    slots[s] = DELETED;
     this.#entries[i] = undefined;
-    this.#jsonGarbage += this.json(i).length;
-    this.#views[i] = undefined;
     this.#free.push(i);
     this.#size--;
     return true;
@@ -229,106 +231,94 @@ export class NodeTable {
     for (const e of this.#entries) if (e !== undefined) yield e;
   }
 
-  #findHashed(name: string, hash: number): number {
-    const s = this.#slotOf(name, hash);
-    return s < 0 ? -1 : (this.#slots[s] as number) - 1;
-  }
-
-  /** The position in `#slots` of the pair for `name`, or -1. */
+  /** The position in `#slots` of the slot of `name`, or -1. */
   #slotOf(name: string, hash: number): number {
     const slots = this.#slots;
-    const mask = slots.length / 2 - 1;
-    for (let s = hash & mask; ; s = (s + 1) & mask) {
-      const slot = slots[2 * s] as number;
+    const mask = slots.length / SLOT - 1;
+    for (let s = (hash & mask) * SLOT; ; s = (s + SLOT) & (mask * SLOT)) {
+      const slot = slots[s] as number;
       if (slot === EMPTY) return -1;
-      if (slot > 0 && slots[2 * s + 1] === hash && this.#matches(slot - 1, name)) return 2 * s;
+      if (slot > 0 && slots[s + 1] === hash && this.#matches(s, name)) return s;
     }
   }
 
-  #matches(i: number, name: string): boolean {
-    const end = this.#span[2 * i + 1] as number;
-    if (end < 0) return this.#entries[i]?.name === name;
-    const at = (this.#span[2 * i] as number) + 1;
-    if (end - at - 1 !== name.length) return false;
-    const json = this.#json;
-    for (let k = 0; k < name.length; k++) if (json[at + k] !== name.charCodeAt(k)) return false;
-    return true;
-  }
-
-  #matchesBytes(i: number, buf: Buffer, start: number, end: number): boolean {
-    const jsonEnd = this.#span[2 * i + 1] as number;
-    if (jsonEnd < 0) return this.#entries[i]?.name === buf.toString('latin1', start, end);
-    const at = (this.#span[2 * i] as number) + 1;
-    const n = end - start;
-    if (jsonEnd - at - 1 !== n) return false;
-    const json = this.#json;
-    for (let k = 0; k < n; k++) if (json[at + k] !== buf[start + k]) return false;
-    return true;
-  }
-
-  #insertSlot(hash: number, i: number): void {
+  #matches(s: number, name: string): boolean {
     const slots = this.#slots;
-    const mask = slots.length / 2 - 1;
-    let s = hash & mask;
-    while ((slots[2 * s] as number) > 0) s = (s + 1) & mask;
-    if (slots[2 * s] === EMPTY) this.#occupied++;
-    slots[2 * s] = i + 1;
-    slots[2 * s + 1] = hash;
+    const end = slots[s + 3] as number;
+    if (end < 0) return this.#entries[(slots[s] as number) - 1]?.name === name;
+    const at = slots[s + 2] as number;
+    if (end - at !== name.length) return false;
+    const names = this.#names;
+    for (let k = 0; k < name.length; k++) if (names[at + k] !== name.charCodeAt(k)) return false;
+    return true;
   }
 
-  /** A new slot array of at least `size` pairs (a power of two), without the deleted ones. */
+  /** Whether the `n` bytes at `at` in `#names` are those at `start` in `bytes`, compared a word at a time. */
+  #sameBytes(at: number, bytes: DataView, start: number, n: number): boolean {
+    const names = this.#namesView;
+    let k = 0;
+    for (; k + 4 <= n; k += 4) if (names.getUint32(at + k) !== bytes.getUint32(start + k)) return false;
+    for (; k < n; k++) if (names.getUint8(at + k) !== bytes.getUint8(start + k)) return false;
+    return true;
+  }
+
+  #insertSlot(hash: number, i: number, at: number, end: number): void {
+    const slots = this.#slots;
+    const mask = slots.length / SLOT - 1;
+    let s = (hash & mask) * SLOT;
+    while ((slots[s] as number) > 0) s = (s + SLOT) & (mask * SLOT);
+    if (slots[s] === EMPTY) this.#occupied++;
+    slots[s] = i + 1;
+    slots[s + 1] = hash;
+    slots[s + 2] = at;
+    slots[s + 3] = end;
+  }
+
+  /** A new slot array of at least `size` slots (a power of two), without the deleted ones. */
   #rehash(size: number): void {
     let n = 32;
     while (n < size) n *= 2;
     const old = this.#slots;
-    this.#slots = new Int32Array(2 * n);
+    this.#slots = new Int32Array(n * SLOT);
     this.#occupied = 0;
-    for (let s = 0; s < old.length; s += 2) {
+    for (let s = 0; s < old.length; s += SLOT) {
       const slot = old[s] as number;
-      if (slot > 0) this.#insertSlot(old[s + 1] as number, slot - 1);
+      if (slot > 0) this.#insertSlot(old[s + 1] as number, slot - 1, old[s + 2] as number, old[s + 3] as number);
     }
   }
 
-  #writeJson(i: number, entry: NodeEntry): void {
-    const literal = Buffer.from(asciiJson(entry.name), 'latin1');
-    if (this.#jsonUsed + literal.length > this.#json.length) this.#compactJson(literal.length);
-    const at = this.#jsonUsed;
-    literal.copy(this.#json, at);
-    this.#jsonUsed += literal.length;
-    const end = at + literal.length;
-    this.#views[i] = undefined;
-    this.#span[2 * i] = at;
-    this.#span[2 * i + 1] = literal.length === entry.name.length + 2 ? end : -end;
+  /** Appends an ASCII name's characters to `#names`; returns where they are (`[0, -1]` for another name). */
+  #storeName(name: string): [number, number] {
+    if (!isAsciiName(name)) return [0, -1];
+    if (this.#namesUsed + name.length > this.#names.length) this.#compactNames(name.length);
+    const at = this.#namesUsed;
+    this.#names.write(name, at, 'latin1');
+    this.#namesUsed += name.length;
+    return [at, at + name.length];
   }
 
-  /**
-   * Moves the live literals into a new buffer with room for `extra` more bytes. Views handed out
-   * before keep the old buffer alive and unchanged.
-   */
-  #compactJson(extra: number): void {
-    const live = this.#jsonUsed - this.#jsonGarbage;
-    const json = Buffer.allocUnsafeSlow(Math.max(1024, 2 * (live + extra)));
+  /** Moves the live names into a new buffer with room for `extra` more bytes, and points the slots there. */
+  #compactNames(extra: number): void {
+    const live = this.#namesUsed - this.#namesGarbage;
+    const names = Buffer.allocUnsafeSlow(Math.max(1024, 2 * (live + extra)));
+    const slots = this.#slots;
     let used = 0;
-    this.#entries.forEach((e, i) => {
-      if (e === undefined) return;
-      const literal = this.json(i);
-      literal.copy(json, used);
-      const plain = (this.#span[2 * i + 1] as number) >= 0;
-      this.#span[2 * i] = used;
-      used += literal.length;
-      this.#span[2 * i + 1] = plain ? used : -used;
-    });
-    this.#json = json;
-    this.#jsonUsed = used;
-    this.#jsonGarbage = 0;
-    // Views into the old buffer stay correct, but would keep it alive.
-    this.#views = [];
+    for (let s = 0; s < slots.length; s += SLOT) {
+      const end = slots[s + 3] as number;
+      if ((slots[s] as number) <= 0 || end < 0) continue;
+      const at = slots[s + 2] as number;
+      this.#names.copy(names, used, at, end);
+      slots[s + 2] = used;
+      used += end - at;
+      slots[s + 3] = used;
+    }
+    this.#names = names;
+    this.#namesView = viewOf(names);
+    this.#namesUsed = used;
+    this.#namesGarbage = 0;
   }
 
   #grow(capacity: number): void {
-    const span = new Int32Array(2 * capacity);
-    span.set(this.#span);
-    this.#span = span;
     this.#capacity = capacity;
     for (const column of this.#columns.values()) column.grow(capacity);
   }

@@ -38,6 +38,11 @@ export class KeySet {
   }
 }
 
+/** A DataView of the bytes of `buf`, for reading and writing them a word at a time. */
+export function viewOf(buf: Uint8Array): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
 /** `s` as a JSON string literal in ASCII (characters beyond ASCII as `\uXXXX`, which Go decodes alike). */
 export function asciiJson(s: string): string {
   if (PLAIN.test(s)) return `"${s}"`;

@@ -18,18 +18,16 @@ import { type Reason, ReasonCode, reason } from '../topology/reasons.js';
 import type { NodeView } from '../topology/source.js';
 import type { DecodedArgs } from './decode.js';
 import {
-  type EncodedReason,
   encodeFilterAllNames,
   encodeFilterAllNodes,
   encodeFilterError,
   encodeFilterNames,
   encodeFilterNodes,
-  encodeName,
+  encodeNamePriorities,
   encodePriorities,
   encodeReason,
-  encodeZeroPriorities,
   FailedNodesJson,
-  PrioritiesJson,
+  type SizedBody,
 } from './encode.js';
 import type { NameList } from './scan.js';
 
@@ -73,8 +71,11 @@ export async function gatherFacts(
 
 /** A reply body, and whether it carries `Error` (the extender could not decide). */
 export interface Reply {
-  /** JSON text, or UTF-8 pieces to be written in order (replies that echo Node objects splice the request's bytes). */
-  readonly body: string | readonly Uint8Array[];
+  /**
+   * JSON text, UTF-8 pieces to be written in order (replies that echo Node objects splice the
+   * request's bytes), or bytes written straight into the reply buffer (see `SizedBody`).
+   */
+  readonly body: string | readonly Uint8Array[] | SizedBody;
   readonly outcome: 'ok' | 'error';
 }
 
@@ -113,7 +114,7 @@ export function joinReasons(reasons: readonly Reason[]): string {
 interface Rejection {
   readonly reasons: readonly Reason[];
   /** The reasons' messages joined with `; `, encoded (see `encodeReason`). */
-  readonly json: EncodedReason;
+  readonly json: Buffer;
   count: number;
 }
 
@@ -122,7 +123,6 @@ interface Rejection {
  * encoded once: a 5,000-node reply repeats a handful of distinct reasons thousands of times.
  */
 class Rejections {
-  readonly failed: FailedNodesJson;
   readonly #byKey = new Map<number | string, Rejection>();
   readonly #debug: boolean;
   /** The checks that depend on the node; the others (pod-level problems) fail every node. */
@@ -134,16 +134,15 @@ class Rejections {
    */
   readonly keys: KeySet | undefined;
   readonly #bySignature = new Map<string, number | string>();
-  /** Failed-check keys by signature id (names mode: ids of one `SignatureColumn`). */
-  readonly #bySignatureId: (number | string | undefined)[] = [];
+  /** Verdicts by signature id (names mode: ids of one `SignatureColumn`): null for a fit. */
+  readonly #byId: (Rejection | null | undefined)[] = [];
+  /** How many nodes were rejected. */
+  count = 0;
 
-  /** `candidates`: how many nodes the call has (at most that many are rejected). */
   constructor(
     private readonly facts: PodFacts,
     private readonly log: CallLogger,
-    candidates: number,
   ) {
-    this.failed = new FailedNodesJson(candidates);
     this.#debug = log.isLevelEnabled('debug');
     this.#tested = facts.checks.filter((c) => c.test !== undefined);
     this.#podLevel = this.#tested.length < facts.checks.length;
@@ -152,11 +151,11 @@ class Rejections {
   }
 
   /**
-   * Evaluates `node` (as `evaluateNode` does) and records it when it does not fit; true when it
-   * fits. Costs one call per node-dependent check (pod-level problems are the same for every
-   * node), or none for a node whose labels project like an earlier one's.
+   * Evaluates `node` (as `evaluateNode` does): undefined when it fits, else its rejection (counted).
+   * Costs one call per node-dependent check (pod-level problems are the same for every node), or
+   * none for a node whose labels project like an earlier one's.
    */
-  fits(node: NodeView): boolean {
+  check(node: NodeView): Rejection | undefined {
     const keys = this.keys;
     let key: number | string | undefined;
     if (keys === undefined) key = this.#failedKey(node);
@@ -168,30 +167,32 @@ class Rejections {
         this.#bySignature.set(signature, key);
       }
     }
-    if (this.#passes(key)) return true;
-    this.#add(node.name, undefined, this.#rejectionFor(key));
-    return false;
+    const r = this.#verdictOf(key);
+    return r === null ? undefined : this.#count(node.name, r);
   }
 
   /**
-   * `fits` for node `i` of a store's node table; `column` is the table's signature column of
+   * `check` for node `i` of a store's node table; `column` is the table's signature column of
    * `this.keys` (when set). The node's own object is visited only the first time its projection
    * is seen, or when the checks cannot be memoized.
    */
-  fitsAt(table: NodeTable, i: number, column: SignatureColumn | undefined): boolean {
-    let key: number | string | undefined;
-    if (column === undefined) key = this.#failedKey(table.entry(i));
+  checkAt(table: NodeTable, i: number, column: SignatureColumn | undefined): Rejection | undefined {
+    let r: Rejection | null | undefined;
+    if (column === undefined) r = this.#verdictOf(this.#failedKey(table.entry(i)));
     else {
       const id = column.id(i, table);
-      key = this.#bySignatureId[id];
-      if (key === undefined) {
-        key = this.#failedKey(table.entry(i));
-        this.#bySignatureId[id] = key;
+      r = this.#byId[id];
+      if (r === undefined) {
+        r = this.#verdictOf(this.#failedKey(table.entry(i)));
+        this.#byId[id] = r;
       }
     }
-    if (this.#passes(key)) return true;
-    this.#add(this.#debug ? table.entry(i).name : '', table.json(i), this.#rejectionFor(key));
-    return false;
+    return r === null ? undefined : this.#count(this.#debug ? table.entry(i).name : '', r);
+  }
+
+  /** The rejection of a node with failed-check key `key`, or null when it fits. */
+  #verdictOf(key: number | string): Rejection | null {
+    return this.#passes(key) ? null : this.#rejectionFor(key);
   }
 
   #passes(key: number | string): boolean {
@@ -218,15 +219,15 @@ class Rejections {
     return key === 't:' ? '' : key;
   }
 
-  /** Records a node rejected for `reasons` (without evaluating it: e.g. a node the store does not know). */
-  reject(name: string, reasons: readonly Reason[]): void {
+  /** The rejection of a node for `reasons`, without evaluating it (e.g. a node the store does not know); counted. */
+  reject(name: string, reasons: readonly Reason[]): Rejection {
     const key = reasons.map((x) => `${x.code}:${x.message}`).join('\n');
     let r = this.#byKey.get(key);
     if (r === undefined) {
       r = this.#rejection(reasons);
       this.#byKey.set(key, r);
     }
-    this.#add(name, undefined, r);
+    return this.#count(name, r);
   }
 
   /** How many nodes were rejected for each reason code. */
@@ -240,12 +241,12 @@ class Rejections {
     return { reasons, json: encodeReason(joinReasons(reasons)), count: 0 };
   }
 
-  /** Records a rejected node by name, or by its encoded name when `nameJson` is given (then `name` is read only for debug logs). */
-  #add(name: string, nameJson: Uint8Array | undefined, r: Rejection): void {
+  /** Counts a rejected node (`name` is read only for debug logs). */
+  #count(name: string, r: Rejection): Rejection {
     r.count++;
-    if (nameJson !== undefined) this.failed.addEncoded(nameJson, r.json);
-    else this.failed.add(name, r.json);
+    this.count++;
     if (this.#debug) this.log.debug({ node: name, reasons: r.reasons }, 'node rejected');
+    return r;
   }
 }
 
@@ -271,31 +272,35 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: CallLogge
     const body = args.mode === 'nodes' ? encodeFilterAllNodes(args.nodeListBytes()) : encodeFilterAllNames(args.names);
     return { body, outcome: 'ok' };
   }
-  const rejections = new Rejections(facts, log, args.mode === 'nodes' ? args.nodes.length : args.names.length);
-  let passed: number;
-  let body: string | readonly Uint8Array[];
+  const rejections = new Rejections(facts, log);
+  let body: Reply['body'];
   if (args.mode === 'nodes') {
-    const passing = args.nodes.filter((n) => rejections.fits(n));
-    passed = passing.length;
-    body = encodeFilterNodes(passing, rejections.failed);
+    const failed = new FailedNodesJson(args.nodes.length);
+    const passing = args.nodes.filter((n) => {
+      const r = rejections.check(n);
+      if (r !== undefined) failed.add(n.name, r.json);
+      return r === undefined;
+    });
+    body = encodeFilterNodes(passing, failed);
   } else {
-    const passing: Buffer[] = [];
     const table = deps.store.nodeTable();
     const column = rejections.keys === undefined ? undefined : table.signatures(rejections.keys);
     const names = args.names;
+    const verdicts = new Array<Buffer | undefined>(names.length);
     for (let k = 0; k < names.length; k++) {
       const i = findName(table, names, k);
-      if (i < 0) {
+      if (i >= 0) verdicts[k] = rejections.checkAt(table, i, column)?.json;
+      else {
         const name = names.name(k);
-        rejections.reject(name, [
+        verdicts[k] = rejections.reject(name, [
           reason(ReasonCode.NodeNotKnown, `node "${name}" is not known to source-affinity yet`),
-        ]);
-      } else if (rejections.fitsAt(table, i, column)) passing.push(table.json(i));
+        ]).json;
+      }
     }
-    passed = passing.length;
-    body = encodeFilterNames(passing, rejections.failed);
+    body = encodeFilterNames(names, verdicts);
   }
-  const rejected = rejections.failed.count;
+  const rejected = rejections.count;
+  const passed = (args.mode === 'nodes' ? args.nodes.length : args.names.length) - rejected;
   deps.observer.filterNodes(passed, rejected);
   if (rejected > 0) {
     const codes = rejections.codes();
@@ -317,35 +322,35 @@ export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallL
     };
   }
   const names = args.names;
-  if (unconstrained) return { body: encodeZeroPriorities(names), outcome: 'ok' };
-  // Nodes whose labels agree on the keys scoring reads get the same score: computed once per
-  // projection. Names the store does not know score 0, as nodes without labels would.
-  const table = deps.store.nodeTable();
-  const column = table.signatures(KeySet.of(scoreKeys(facts)));
-  const byId: (number | undefined)[] = [];
-  const priorities = new PrioritiesJson(names.length);
-  for (let k = 0; k < names.length; k++) {
-    const i = findName(table, names, k);
-    if (i < 0) {
-      const name = names.name(k);
-      priorities.add(encodeName(name), scoreNode(facts, { name, labels: NO_LABELS }));
-      continue;
+  const scores = new Uint8Array(names.length);
+  if (!unconstrained) {
+    // Nodes whose labels agree on the keys scoring reads get the same score: computed once per
+    // projection. Names the store does not know score as nodes without labels would.
+    const table = deps.store.nodeTable();
+    const column = table.signatures(KeySet.of(scoreKeys(facts)));
+    const byId: (number | undefined)[] = [];
+    for (let k = 0; k < names.length; k++) {
+      const i = findName(table, names, k);
+      if (i < 0) {
+        scores[k] = scoreNode(facts, { name: names.name(k), labels: NO_LABELS });
+        continue;
+      }
+      const id = column.id(i, table);
+      let score = byId[id];
+      if (score === undefined) {
+        score = scoreNode(facts, table.entry(i));
+        byId[id] = score;
+      }
+      scores[k] = score;
     }
-    const id = column.id(i, table);
-    let score = byId[id];
-    if (score === undefined) {
-      score = scoreNode(facts, table.entry(i));
-      byId[id] = score;
-    }
-    priorities.add(table.json(i), score);
   }
-  return { body: priorities.finish(), outcome: 'ok' };
+  return { body: encodeNamePriorities(names, scores), outcome: 'ok' };
 }
 
 /** The table index of name `k` of a request's list, or -1: by its bytes when they are the name. */
 function findName(table: NodeTable, names: NameList, k: number): number {
   const start = names.plainStart(k);
-  return start < 0 ? table.find(names.name(k)) : table.findBytes(names.body, start, names.literalEnd(k) - 1);
+  return start < 0 ? table.find(names.name(k)) : table.findBytes(names.view, start, names.literalEnd(k) - 1);
 }
 
 /** Finds a node by name: the request's candidates first (Nodes mode), then the store. */

@@ -2,36 +2,25 @@
  * Encoding of extender replies. Node objects are echoed as received (the request's own bytes are
  * written back, never re-encoded from a model), and keys are PascalCase like the Go structs.
  *
- * Replies that list nodes are assembled from byte pieces, written into one buffer by the HTTP
- * layer: joining them into one string first would allocate a string of hundreds of kilobytes per
- * call, which V8 places in its large-object space (fresh memory, page faults and all). Reasons and
- * node names are kept ASCII (other characters written as `\uXXXX` escapes, which Go decodes alike).
- * A filter reply carries a reason for every rejected node and thousands of nodes share a handful
- * of distinct reasons, so each distinct reason is encoded once (`encodeReason`) and repeated; a
- * store's node table holds every name encoded (`NodeTable.json`).
+ * Replies that list nodes are written as bytes, never joined into one string first (a string of
+ * hundreds of kilobytes per call lands in V8's large-object space: fresh memory, page faults and
+ * all). In `NodeNames` mode the reply is written straight into one buffer from the request's own
+ * name literals (`SizedBody`); in `Nodes` mode it is a list of pieces, the passing nodes' bytes
+ * among them. Reasons and node names we encode are kept ASCII (other characters written as
+ * `\uXXXX` escapes, which Go decodes alike). A filter reply carries a reason for every rejected
+ * node and thousands of nodes share a handful of distinct reasons, so each distinct reason is
+ * encoded once (`encodeReason`) and repeated.
  */
-import { asciiJson } from '../cluster/nodes.js';
+import { asciiJson, viewOf } from '../cluster/nodes.js';
 import type { CandidateNode } from './decode.js';
 import type { NameList } from './scan.js';
 import type { HostPriority } from './wire.js';
 
 const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 
-/**
- * A reason as it follows a node name in a FailedNodesMap: `:"message"` and then `,` unless it ends
- * the map. Encoded once per distinct reason and repeated.
- */
-export interface EncodedReason {
-  /** `:"message",` */
-  readonly more: Buffer;
-  /** `:"message"` */
-  readonly last: Buffer;
-}
-
-/** A reason message encoded as an ASCII JSON string literal, for `FailedNodesJson`. */
-export function encodeReason(message: string): EncodedReason {
-  const literal = asciiJson(message);
-  return { more: ascii(`:${literal},`), last: ascii(`:${literal}`) };
+/** A reason message as it follows a node name in a FailedNodesMap: `:"message"` (encoded once per distinct reason, and repeated). */
+export function encodeReason(message: string): Buffer {
+  return ascii(`:${asciiJson(message)}`);
 }
 
 /** A node name as an ASCII JSON string literal. */
@@ -42,32 +31,22 @@ export function encodeName(name: string): Buffer {
 const COMMA = ascii(',');
 
 /**
- * A FailedNodesMap being built: node name → pre-encoded reason (two pieces per node). `capacity`,
- * the most nodes expected, sizes the piece list once (a list grown by push is copied each time it
- * fills: tens of kilobytes per call).
+ * A FailedNodesMap being built from node names and encoded reasons (see `encodeReason`), as
+ * pieces. `capacity`, the most nodes expected, sizes the piece list once (a list grown by push is
+ * copied each time it fills).
  */
 export class FailedNodesJson {
   readonly #pieces: Uint8Array[];
   #used = 0;
-  #last: EncodedReason | undefined;
 
   constructor(capacity = 0) {
-    this.#pieces = new Array<Uint8Array>(2 * capacity);
+    this.#pieces = new Array<Uint8Array>(3 * capacity);
   }
 
-  add(name: string, reason: EncodedReason): void {
-    this.addEncoded(encodeName(name), reason);
-  }
-
-  /** `add` for a name already encoded (a node table's `json(i)`). */
-  addEncoded(nameJson: Uint8Array, reason: EncodedReason): void {
-    this.#pieces[this.#used++] = nameJson;
-    this.#pieces[this.#used++] = reason.more;
-    this.#last = reason;
-  }
-
-  get count(): number {
-    return this.#used / 2;
+  add(name: string, reason: Uint8Array): void {
+    if (this.#used > 0) this.#pieces[this.#used++] = COMMA;
+    this.#pieces[this.#used++] = encodeName(name);
+    this.#pieces[this.#used++] = reason;
   }
 
   /** How many pieces `writeTo` writes. */
@@ -79,10 +58,7 @@ export class FailedNodesJson {
   writeTo(out: Uint8Array[], at: number): number {
     let k = at;
     out[k++] = OPEN;
-    const pieces = this.#pieces;
-    const n = this.#used;
-    for (let i = 0; i < n - 1; i++) out[k++] = pieces[i] as Uint8Array;
-    if (this.#last !== undefined) out[k++] = this.#last.last;
+    for (let i = 0; i < this.#used; i++) out[k++] = this.#pieces[i] as Uint8Array;
     out[k++] = CLOSE;
     return k;
   }
@@ -128,23 +104,77 @@ export function encodeFilterAllNames(names: NameList): readonly Uint8Array[] {
   return [ALL_NAMES_HEAD, names.body.subarray(names.range.start, names.range.end), ALL_NAMES_TAIL];
 }
 
-const NAMES_HEAD = ascii('{"Nodes":null,"NodeNames":[');
-const NAMES_FAILED = ascii('],"FailedNodes":{},"FailedAndUnresolvableNodes":');
+/**
+ * A reply written straight into one buffer: its exact length, then its bytes. Replies that list
+ * the request's names are written this way from the request's own bytes (still in the CPU's
+ * caches, having just been scanned), rather than assembled from a piece per name.
+ */
+export interface SizedBody {
+  readonly length: number;
+  /** Writes the `length` bytes of the body into `out` from 0. */
+  writeTo(out: Uint8Array): void;
+}
 
-/** Filter reply for `NodeNames` mode: the passing names, each encoded (see `encodeName`). */
-export function encodeFilterNames(passing: readonly Uint8Array[], failed: FailedNodesJson): readonly Uint8Array[] {
-  const parts = new Array<Uint8Array>(2 * passing.length + failed.pieces + 2);
-  let k = 0;
-  parts[k++] = NAMES_HEAD;
-  for (let i = 0; i < passing.length; i++) {
-    if (i > 0) parts[k++] = COMMA;
-    parts[k++] = passing[i] as Uint8Array;
+/**
+ * Copies bytes `[start, end)` of `src` into `out` at `at`, a word at a time; returns where they
+ * end. For spans as short as a name a loop beats a call into the runtime.
+ */
+function copyBytes(src: DataView, start: number, end: number, out: DataView, at: number): number {
+  let i = start;
+  let k = at;
+  for (; i + 4 <= end; i += 4, k += 4) out.setUint32(k, src.getUint32(i));
+  for (; i < end; i++, k++) out.setUint8(k, src.getUint8(i));
+  return k;
+}
+
+const NAMES_HEAD = ascii('{"Nodes":null,"NodeNames":[');
+const NAMES_FAILED = ascii('],"FailedNodes":{},"FailedAndUnresolvableNodes":{');
+const NAMES_TAIL = ascii('},"Error":""}');
+
+/**
+ * Filter reply for `NodeNames` mode: name `k` of the request passes when `verdicts[k]` is
+ * undefined, and is otherwise rejected for that encoded reason (see `encodeReason`). Every name
+ * is written as its literal in the request (escapes included, which Go decodes to the same name).
+ */
+export function encodeFilterNames(names: NameList, verdicts: readonly (Uint8Array | undefined)[]): SizedBody {
+  const n = names.length;
+  let length = NAMES_HEAD.length + NAMES_FAILED.length + NAMES_TAIL.length;
+  let passed = 0;
+  for (let k = 0; k < n; k++) {
+    const verdict = verdicts[k];
+    length += names.literalEnd(k) - names.literalStart(k) + 1;
+    if (verdict === undefined) passed++;
+    else length += verdict.length;
   }
-  parts[k++] = NAMES_FAILED;
-  k = failed.writeTo(parts, k);
-  parts[k++] = TAIL;
-  parts.length = k;
-  return parts;
+  // A comma after every name but the last of each list.
+  if (passed > 0) length--;
+  if (passed < n) length--;
+  return {
+    length,
+    writeTo(out) {
+      const body = names.view;
+      const view = viewOf(out);
+      out.set(NAMES_HEAD, 0);
+      let at = NAMES_HEAD.length;
+      for (let k = 0; k < n; k++) {
+        if (verdicts[k] !== undefined) continue;
+        if (at > NAMES_HEAD.length) out[at++] = 0x2c; // ,
+        at = copyBytes(body, names.literalStart(k), names.literalEnd(k), view, at);
+      }
+      out.set(NAMES_FAILED, at);
+      at += NAMES_FAILED.length;
+      const first = at;
+      for (let k = 0; k < n; k++) {
+        const verdict = verdicts[k];
+        if (verdict === undefined) continue;
+        if (at > first) out[at++] = 0x2c; // ,
+        at = copyBytes(body, names.literalStart(k), names.literalEnd(k), view, at);
+        out.set(verdict, at);
+        at += verdict.length;
+      }
+      out.set(NAMES_TAIL, at);
+    },
+  };
 }
 
 /** Filter reply when the extender cannot decide: kube-scheduler fails this attempt and retries the pod. */
@@ -163,65 +193,39 @@ export function encodePriorities(priorities: readonly HostPriority[]): string {
   return JSON.stringify(priorities);
 }
 
-const HOSTS_HEAD = ascii('[{"Host":');
-/** `,"Score":N},{"Host":` and `,"Score":N}]` for the scores 0–10 an extender may give. */
-const SCORE_MORE = Array.from({ length: 11 }, (_, n) => ascii(`,"Score":${n}},{"Host":`));
-const SCORE_LAST = Array.from({ length: 11 }, (_, n) => ascii(`,"Score":${n}}]`));
-
-/** A HostPriorityList being built from encoded host names (see `encodeName`) and integer scores 0–10. */
-export class PrioritiesJson {
-  readonly #pieces: Uint8Array[];
-  #used = 1;
-  #lastScore = -1;
-
-  /** `hosts`: how many hosts will be added, to size the piece list once (see `FailedNodesJson`). */
-  constructor(hosts = 0) {
-    this.#pieces = new Array<Uint8Array>(2 * hosts + 1);
-    this.#pieces[0] = HOSTS_HEAD;
-  }
-
-  add(hostJson: Uint8Array, score: number): void {
-    if (SCORE_LAST[score] === undefined) throw new RangeError(`score ${score} is not an integer 0-10`);
-    // The score closes the entry and opens the next one: two pieces per host.
-    if (this.#lastScore >= 0) this.#pieces[this.#used++] = SCORE_MORE[this.#lastScore] as Buffer;
-    this.#pieces[this.#used++] = hostJson;
-    this.#lastScore = score;
-  }
-
-  /** The list's pieces; nothing may be added after. */
-  finish(): readonly Uint8Array[] {
-    if (this.#lastScore < 0) return [EMPTY_LIST];
-    this.#pieces[this.#used++] = SCORE_LAST[this.#lastScore] as Buffer;
-    this.#pieces.length = this.#used;
-    return this.#pieces;
-  }
-}
-
-const EMPTY_LIST = ascii('[]');
-
 const HOST = ascii('{"Host":');
-const SCORE_ZERO = ascii(',"Score":0}');
+/** `,"Score":N}` for the scores 0–10 an extender may give. */
+const SCORE = Array.from({ length: 11 }, (_, n) => ascii(`,"Score":${n}}`));
+const HOST_VIEW = viewOf(HOST);
+const SCORE_VIEWS = SCORE.map(viewOf);
 
 /**
- * Prioritize reply giving every name of the request the score 0, each host written as its literal
- * in the request. One buffer: cheaper than a piece per host.
+ * Prioritize reply for `NodeNames` mode: name `k` of the request gets `scores[k]` (an integer
+ * 0–10), each host written as its literal in the request.
  */
-export function encodeZeroPriorities(names: NameList): readonly Uint8Array[] {
+export function encodeNamePriorities(names: NameList, scores: Uint8Array): SizedBody {
   const n = names.length;
-  if (n === 0) return [EMPTY_LIST];
-  const body = names.body;
-  // `[`, `]`, and per host its entry and a `,` (one fewer than hosts).
-  let length = 1 + n * (HOST.length + SCORE_ZERO.length + 1);
-  for (let k = 0; k < n; k++) length += names.literalEnd(k) - names.literalStart(k);
-  const out = Buffer.allocUnsafe(length);
-  out[0] = 0x5b; // [
-  let at = 1;
+  let length = n === 0 ? 2 : 1 + n * (HOST.length + 1);
   for (let k = 0; k < n; k++) {
-    if (k > 0) out[at++] = 0x2c; // ,
-    for (let b = 0; b < HOST.length; b++) out[at++] = HOST[b] as number;
-    at += body.copy(out, at, names.literalStart(k), names.literalEnd(k));
-    for (let b = 0; b < SCORE_ZERO.length; b++) out[at++] = SCORE_ZERO[b] as number;
+    const score = SCORE[scores[k] as number];
+    if (score === undefined) throw new RangeError(`score ${scores[k]} is not an integer 0-10`);
+    length += names.literalEnd(k) - names.literalStart(k) + score.length;
   }
-  out[at] = 0x5d; // ]
-  return [out];
+  return {
+    length,
+    writeTo(out) {
+      const body = names.view;
+      const view = viewOf(out);
+      out[0] = 0x5b; // [
+      let at = 1;
+      for (let k = 0; k < n; k++) {
+        if (k > 0) out[at++] = 0x2c; // ,
+        at = copyBytes(HOST_VIEW, 0, HOST.length, view, at);
+        at = copyBytes(body, names.literalStart(k), names.literalEnd(k), view, at);
+        const score = SCORE_VIEWS[scores[k] as number] as DataView;
+        at = copyBytes(score, 0, score.byteLength, view, at);
+      }
+      out[at] = 0x5d; // ]
+    },
+  };
 }

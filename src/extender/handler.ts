@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CallLogger, type Logger, lazyChild } from '../observability/logger.js';
 import type { RequestObserver } from '../observability/observer.js';
-import { type DecideDeps, filter, prioritize } from './decide.js';
+import { type DecideDeps, filter, prioritize, type Reply } from './decide.js';
 import { type DecodedArgs, DecodeError, decodeArgs } from './decode.js';
 
 export type Verb = 'filter' | 'prioritize';
@@ -134,11 +134,19 @@ const LARGE_TEXT = 64 * 1024;
 const DIRECT_PIECE = 16 * 1024;
 
 /**
- * Writes the reply. Text is encoded into a pooled buffer when large; pieces shorter than
- * DIRECT_PIECE are copied into one pooled buffer (a names-mode reply is thousands of short pieces),
- * longer ones are written as they are, all in one corked writev.
+ * Writes the reply. Text is encoded into a pooled buffer when large; a sized body is written into
+ * one; pieces shorter than DIRECT_PIECE are copied into one pooled buffer, longer ones are written
+ * as they are, all in one corked writev.
  */
-function send(res: ServerResponse, status: number, body: string | readonly Uint8Array[], pool?: BufferPool): void {
+function send(res: ServerResponse, status: number, body: Reply['body'], pool?: BufferPool): void {
+  if (typeof body !== 'string' && 'writeTo' in body) {
+    const target = pool?.acquire(body.length) ?? { buf: Buffer.allocUnsafe(body.length) };
+    body.writeTo(target.buf);
+    if (target.release) res.once('close', target.release);
+    res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': body.length });
+    res.end(target.buf);
+    return;
+  }
   if (typeof body === 'string') {
     const length = Buffer.byteLength(body, 'utf8');
     // Below LARGE_TEXT, Node writes headers and body in one write, converting the string on the way.

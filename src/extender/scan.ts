@@ -90,6 +90,8 @@ export class NameList {
 
   constructor(
     buf: Buffer,
+    /** `buf` as a DataView, for reading it a word at a time. */
+    readonly view: DataView,
     quotes: Int32Array,
     /** The whole list, brackets included. */
     readonly range: ValueRange,
@@ -693,7 +695,7 @@ class Scanner {
         }
       } while (this.more(RBRACKET, ']'));
     }
-    const list = new NameList(this.buf, quotes.slice(0, n), { start, end: this.pos, kind: 'array' });
+    const list = new NameList(this.buf, this.view, quotes.slice(0, n), { start, end: this.pos, kind: 'array' });
     return { kind: 'array', list, allStrings };
   }
 }
