@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { stripNode } from './live/strip.js';
 import { NodeTable } from './node-table.js';
 import type { ClusterStore } from './store.js';
 import type {
@@ -61,7 +62,9 @@ export class StaticStore implements ClusterStore {
       typeof obj.metadata?.namespace === 'string' && obj.metadata.namespace !== '' ? obj.metadata.namespace : 'default';
     switch (obj.kind) {
       case 'Node':
-        this.nodes.set(name, obj);
+        // Only a node's name and labels are read, as the live store keeps them (its status,
+        // images and conditions are most of a Node's bytes).
+        this.nodes.set(name, stripNode(obj) ?? obj);
         this.nodeList = undefined;
         return true;
       case 'PersistentVolume': {

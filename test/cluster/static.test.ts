@@ -314,7 +314,10 @@ describe('static state', () => {
 
   describe('the store: lookups by kind, namespace and name', () => {
     const objects: readonly KubeObject[] = [
-      makeNode('n1').zone('zone-a').obj(),
+      {
+        ...makeNode('n1').zone('zone-a').obj(),
+        status: { images: [{ names: ['registry.example.com/app:v1'], sizeBytes: 1 }] },
+      } as KubeObject,
       makePV('pv-a').zone('zone-a').csi('ebs.csi.aws.com', 'vol-1').boundTo('db/data').obj(),
       makePV('pv-b').csi('topolvm.io', 'vol-1').obj(),
       makePVC('db/data').boundTo('pv-a').obj(),
@@ -334,6 +337,16 @@ describe('static state', () => {
 
     const cases: { name: string; got: () => unknown; want: unknown }[] = [
       { name: 'node by name', got: () => name(store.getNode('n1')), want: 'n1' },
+      {
+        // Only its name and labels are read: the rest (status above all) is not kept, as in the live store.
+        name: 'a node keeps its metadata and labels, not its status',
+        got: () => store.getNode('n1'),
+        want: {
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: { name: 'n1', labels: { 'kubernetes.io/hostname': 'n1', 'topology.kubernetes.io/zone': 'zone-a' } },
+        },
+      },
       { name: 'unknown node', got: () => store.getNode('n9'), want: undefined },
       { name: 'PV by name', got: () => name(store.getPersistentVolume('pv-a')), want: 'pv-a' },
       {
