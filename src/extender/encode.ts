@@ -24,7 +24,7 @@ export function encodeReason(message: string): Buffer {
 }
 
 /** A node name as an ASCII JSON string literal. */
-export function encodeName(name: string): Buffer {
+function encodeName(name: string): Buffer {
   return ascii(asciiJson(name));
 }
 
