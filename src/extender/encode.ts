@@ -193,11 +193,9 @@ export function encodePriorities(priorities: readonly HostPriority[]): string {
   return JSON.stringify(priorities);
 }
 
-const HOST = ascii('{"Host":');
+const HOST = viewOf(ascii('{"Host":'));
 /** `,"Score":N}` for the scores 0–10 an extender may give. */
-const SCORE = Array.from({ length: 11 }, (_, n) => ascii(`,"Score":${n}}`));
-const HOST_VIEW = viewOf(HOST);
-const SCORE_VIEWS = SCORE.map(viewOf);
+const SCORE = Array.from({ length: 11 }, (_, n) => viewOf(ascii(`,"Score":${n}}`)));
 
 /**
  * Prioritize reply for `NodeNames` mode: name `k` of the request gets `scores[k]` (an integer
@@ -205,11 +203,11 @@ const SCORE_VIEWS = SCORE.map(viewOf);
  */
 export function encodeNamePriorities(names: NameList, scores: Uint8Array): SizedBody {
   const n = names.length;
-  let length = n === 0 ? 2 : 1 + n * (HOST.length + 1);
+  let length = n === 0 ? 2 : 1 + n * (HOST.byteLength + 1);
   for (let k = 0; k < n; k++) {
     const score = SCORE[scores[k] as number];
     if (score === undefined) throw new RangeError(`score ${scores[k]} is not an integer 0-10`);
-    length += names.literalEnd(k) - names.literalStart(k) + score.length;
+    length += names.literalEnd(k) - names.literalStart(k) + score.byteLength;
   }
   return {
     length,
@@ -220,9 +218,9 @@ export function encodeNamePriorities(names: NameList, scores: Uint8Array): Sized
       let at = 1;
       for (let k = 0; k < n; k++) {
         if (k > 0) out[at++] = 0x2c; // ,
-        at = copyBytes(HOST_VIEW, 0, HOST.length, view, at);
+        at = copyBytes(HOST, 0, HOST.byteLength, view, at);
         at = copyBytes(body, names.literalStart(k), names.literalEnd(k), view, at);
-        const score = SCORE_VIEWS[scores[k] as number] as DataView;
+        const score = SCORE[scores[k] as number] as DataView;
         at = copyBytes(score, 0, score.byteLength, view, at);
       }
       out[at] = 0x5d; // ]

@@ -18,6 +18,7 @@
  */
 
 import { isAscii } from 'node:buffer';
+import { viewOf } from '../cluster/nodes.js';
 
 /** The body is not one valid JSON value. `offset` is the byte where scanning stopped. */
 export class JsonSyntaxError extends Error {
@@ -265,7 +266,7 @@ class Scanner {
   constructor(readonly buf: Buffer) {
     this.n = buf.length;
     this.bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    this.view = viewOf(buf);
   }
 
   fail(message: string): never {
