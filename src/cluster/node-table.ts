@@ -80,6 +80,18 @@ function isAsciiName(s: string): boolean {
   return true;
 }
 
+/** A list of names as `findAll` reads it (a request's `NameList`). */
+export interface NameSource {
+  readonly length: number;
+  /** The request body, read a word at a time. */
+  readonly view: DataView;
+  /** Where name `k`'s bytes start in `view` when they are its characters (ASCII, unescaped), else -1. */
+  plainStart(k: number): number;
+  /** One past name `k`'s closing quote. */
+  literalEnd(k: number): number;
+  name(k: number): string;
+}
+
 /** For each node (by index) the id of its labels' signature on one key set; -1 until computed. */
 export class SignatureColumn {
   ids: Int32Array;
@@ -138,6 +150,10 @@ export class NodeTable {
   #occupied = 0;
   #size = 0;
   readonly #columns = new Map<KeySet, SignatureColumn>();
+  #hashes = new Int32Array(0);
+  /** What `findAll`'s touching passes read: stored, so that the compiler keeps the loads. */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: written only, on purpose (see above)
+  #touched = 0;
 
   get size(): number {
     return this.#size;
@@ -145,18 +161,21 @@ export class NodeTable {
 
   /** The index of the node called `name`, or -1. */
   find(name: string): number {
-    const s = this.#slotOf(name, hashOf(name));
+    return this.#indexOf(this.#slotOf(name, hashOf(name)));
+  }
+
+  /** The node index in slot position `s`, or -1 for none. */
+  #indexOf(s: number): number {
     return s < 0 ? -1 : (this.#slots[s] as number) - 1;
   }
 
   /**
    * `find` for the name whose characters are the ASCII bytes `[start, end)` of `bytes` (a name
-   * written in a request without escapes), without making it a string.
+   * written in a request without escapes), without making it a string; `hash` is its `hashOfBytes`.
    */
-  findBytes(bytes: DataView, start: number, end: number): number {
+  #findBytes(bytes: DataView, start: number, end: number, hash: number): number {
     const slots = this.#slots;
     const mask = slots.length / SLOT - 1;
-    const hash = hashOfBytes(bytes, start, end);
     const n = end - start;
     for (let s = (hash & mask) * SLOT; ; s = (s + SLOT) & (mask * SLOT)) {
       const slot = slots[s] as number;
@@ -166,6 +185,52 @@ export class NodeTable {
         if ((slots[s + 3] as number) - at === n && this.#sameBytes(at, bytes, start, n)) return slot - 1;
       }
     }
+  }
+
+  /**
+   * The index of every name of `names` (or -1) into `out`: `find` for a list, in passes over it.
+   * Each name's lookup reads its slot and its bytes in the table, and between two requests those
+   * have left the CPU's caches; one lookup after another, every miss waits for the one before.
+   * Here all the hashes are taken first, then every slot is read in a loop that does nothing else,
+   * then every name's bytes, so that the CPU has many misses in flight at once; the lookups
+   * proper then find everything in cache.
+   */
+  findAll(names: NameSource, out: Int32Array): void {
+    const n = names.length;
+    const slots = this.#slots;
+    const mask = slots.length / SLOT - 1;
+    const hashes = this.#scratch(n);
+    const bytes = names.view;
+    for (let k = 0; k < n; k++) {
+      const start = names.plainStart(k);
+      hashes[k] = start < 0 ? hashOf(names.name(k)) : hashOfBytes(bytes, start, names.literalEnd(k) - 1);
+    }
+    let touched = 0;
+    for (let k = 0; k < n; k++) touched ^= slots[((hashes[k] as number) & mask) * SLOT] as number;
+    const arena = this.#names;
+    for (let k = 0; k < n; k++) {
+      const s = ((hashes[k] as number) & mask) * SLOT;
+      // A slot of another name with the same hash bits is read for nothing, which is harmless.
+      if ((slots[s] as number) > 0 && slots[s + 1] === hashes[k] && (slots[s + 3] as number) > 0) {
+        touched ^= arena[slots[s + 2] as number] as number;
+        touched ^= arena[(slots[s + 3] as number) - 1] as number;
+      }
+    }
+    this.#touched = touched;
+    for (let k = 0; k < n; k++) {
+      const start = names.plainStart(k);
+      const hash = hashes[k] as number;
+      out[k] =
+        start < 0
+          ? this.#indexOf(this.#slotOf(names.name(k), hash))
+          : this.#findBytes(bytes, start, names.literalEnd(k) - 1, hash);
+    }
+  }
+
+  /** A reused Int32Array of at least `n` elements. */
+  #scratch(n: number): Int32Array {
+    if (this.#hashes.length < n) this.#hashes = new Int32Array(Math.max(n, 2 * this.#hashes.length));
+    return this.#hashes;
   }
 
   /** The node at index `i` (an index `find` returned, before the table changes). */

@@ -29,7 +29,6 @@ import {
   FailedNodesJson,
   type SizedBody,
 } from './encode.js';
-import type { NameList } from './scan.js';
 
 export interface DecideDeps {
   readonly store: ClusterStore;
@@ -287,8 +286,10 @@ export async function filter(args: DecodedArgs, deps: DecideDeps, log: CallLogge
     const column = rejections.keys === undefined ? undefined : table.signatures(rejections.keys);
     const names = args.names;
     const verdicts = new Array<Buffer | undefined>(names.length);
+    const found = new Int32Array(names.length);
+    table.findAll(names, found);
     for (let k = 0; k < names.length; k++) {
-      const i = findName(table, names, k);
+      const i = found[k] as number;
       if (i >= 0) verdicts[k] = rejections.checkAt(table, i, column)?.json;
       else {
         const name = names.name(k);
@@ -329,8 +330,10 @@ export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallL
     const table = deps.store.nodeTable();
     const column = table.signatures(KeySet.of(scoreKeys(facts)));
     const byId: (number | undefined)[] = [];
+    const found = new Int32Array(names.length);
+    table.findAll(names, found);
     for (let k = 0; k < names.length; k++) {
-      const i = findName(table, names, k);
+      const i = found[k] as number;
       if (i < 0) {
         scores[k] = scoreNode(facts, { name: names.name(k), labels: NO_LABELS });
         continue;
@@ -345,12 +348,6 @@ export async function prioritize(args: DecodedArgs, deps: DecideDeps, log: CallL
     }
   }
   return { body: encodeNamePriorities(names, scores), outcome: 'ok' };
-}
-
-/** The table index of name `k` of a request's list, or -1: by its bytes when they are the name. */
-function findName(table: NodeTable, names: NameList, k: number): number {
-  const start = names.plainStart(k);
-  return start < 0 ? table.find(names.name(k)) : table.findBytes(names.view, start, names.literalEnd(k) - 1);
 }
 
 /** Finds a node by name: the request's candidates first (Nodes mode), then the store. */
