@@ -38,7 +38,7 @@ EXPOSE 8443 8080
 # --max-semi-space-size=4: V8 grows its young generation to 2 × 64 MB while the caches fill (most
 # of what the informers allocate survives) and never returns those pages to the OS; capped at 4 MB
 # the synced process's RSS is ~240 MiB instead of ~360 MiB for 125,000 cached objects (docs/LIVE.md,
-# "Memory"). --initial-old-space-size=128: with a small heap (under ~60 MB: a small cluster's caches)
+# "Memory"). --initial-old-space-size=128: with a small heap (the benchmark extender's 44 MB)
 # V8 sets its next full-GC limit less than a young generation above the live heap and starts marking
 # again right after each full GC; measured on Nodes-mode calls of 9 MB, a full GC every one or two
 # calls, a third of the CPU. 128 MB is the floor of that limit; bigger heaps are unaffected.
