@@ -41,7 +41,8 @@ EXPOSE 8443 8080
 # "Memory"). --initial-old-space-size=128: with a small heap (the benchmark extender's 44 MB)
 # V8 sets its next full-GC limit less than a young generation above the live heap and starts marking
 # again right after each full GC; measured on Nodes-mode calls of 9 MB, a full GC every one or two
-# calls, a third of the CPU. 128 MB is the floor of that limit; bigger heaps are unaffected.
+# calls, a third of the CPU. 128 MB is the floor of that limit; heaps whose own limit is higher
+# (the live caches of larger clusters) are unaffected.
 # bench/ reads the flags from this line, so the benchmark runs with them.
 ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "--initial-old-space-size=128", "bin/source-affinity.js"]
 CMD ["serve", "--config", "/etc/source-affinity/config.yaml"]
