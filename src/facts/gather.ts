@@ -137,6 +137,28 @@ export function sourceGranted(
   return false;
 }
 
+/**
+ * A check whose message is written when a rejection or `explain` reads it: prioritize never does.
+ * A class rather than an object literal with a getter: V8 gives every such literal a hidden class
+ * of its own, made in the old generation, which then keeps the call's objects alive through the
+ * next young-generation collection.
+ */
+class LazyCheck implements Check {
+  #reason: Reason | undefined;
+
+  constructor(
+    private readonly code: ReasonCode,
+    private readonly message: () => string,
+    readonly test: (node: NodeView) => boolean,
+    readonly keys: readonly string[] | undefined,
+  ) {}
+
+  get reason(): Reason {
+    this.#reason ??= reason(this.code, this.message());
+    return this.#reason;
+  }
+}
+
 /** Gathers the pod's facts. Pure given the store; never throws on malformed objects. */
 export function gatherPodFacts(input: GatherInput): Gathered {
   const { pod, store } = input;
@@ -363,16 +385,14 @@ export function gatherPodFacts(input: GatherInput): Gathered {
     const code = isClone ? ReasonCode.CloneSourceTopology : ReasonCode.RestoreSourceTopology;
     const srcDesc = isClone ? `source ${topo.from}` : `${srcText} (${topo.from})`;
     const keys = sourceKeys(topo, scope);
-    // The message is written when a rejection or `explain` reads it: prioritize never does.
-    let written: Reason | undefined;
-    out.push({
-      get reason() {
-        written ??= reason(code, `${who} needs a node in the topology of ${srcDesc}: ${requiredText(topo, scope)}`);
-        return written;
-      },
-      test: (n) => sourceAdmits(topo, scope, n),
-      ...(keys ? { keys } : {}),
-    });
+    out.push(
+      new LazyCheck(
+        code,
+        () => `${who} needs a node in the topology of ${srcDesc}: ${requiredText(topo, scope)}`,
+        (n) => sourceAdmits(topo, scope, n),
+        keys,
+      ),
+    );
   }
 
   /** The clone source's PV topology, or undefined after recording why the claim cannot be provisioned. */

@@ -15,7 +15,7 @@ export interface Check {
    * The node labels `test` reads, when its result depends on them and on nothing else (not on the
    * node's name): nodes with the same values there get the same result. Absent: no such promise.
    */
-  readonly keys?: readonly string[];
+  readonly keys?: readonly string[] | undefined;
 }
 
 /** Everything about a pod's claims that node evaluation needs, gathered once per request. */
