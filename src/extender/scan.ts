@@ -663,6 +663,19 @@ class Scanner {
     return found;
   }
 
+  /** The object at `pos`: the range of the last value of each key in `wants` (matched exactly), undefined when absent. */
+  members(wants: readonly Buffer[], depth: number): (ValueRange | undefined)[] {
+    const found = new Array<ValueRange | undefined>(wants.length).fill(undefined);
+    if (this.open(RBRACE, depth + 1)) {
+      do {
+        const k = this.keyOf(wants);
+        if (k < 0) this.skip(depth + 1);
+        else found[k] = this.range(depth + 1);
+      } while (this.more(RBRACE, '}'));
+    }
+    return found;
+  }
+
   /** `NodeNames`: null, a list (of strings, hopefully), or another value. */
   nodeNames(depth: number): ScannedNodeNames {
     const c = this.ws();
@@ -731,4 +744,15 @@ export function scanArgs(body: Buffer): ScannedArgs {
   }
   if (s.ws() !== -1) s.fail('unexpected data after the JSON value');
   return result;
+}
+
+/**
+ * The members `wants` of the object at `at`, a range `scanArgs` returned (so its bytes are valid
+ * JSON): where the last value of each key is, undefined when absent. Keys are matched exactly, as
+ * `JSON.parse` would read them. Lets a caller build only the part of a value it reads.
+ */
+export function objectMembers(body: Buffer, at: ValueRange, wants: readonly Buffer[]): (ValueRange | undefined)[] {
+  const s = new Scanner(body);
+  s.pos = at.start;
+  return s.members(wants, 0);
 }

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { type DecodedArgs, DecodeError, decodeArgs } from '../../src/extender/decode.js';
 import { foldKey, JsonSyntaxError, MAX_DEPTH, type ScannedArgs, scanArgs } from '../../src/extender/scan.js';
+import { decodedPod } from '../support/decoded-pod.js';
 import { type ReferenceArgs, scanArgsReference } from '../support/scan-reference.js';
 
 const wire = (name: string): Buffer =>
@@ -100,7 +101,10 @@ describe('scanner: valid bodies decode like JSON.parse', () => {
         NodeNames: string[] | null;
       };
       const got = decodeArgs(body);
-      expect(got.pod).to.deep.equal(parsed.Pod);
+      expect(got.pod).to.deep.equal(decodedPod(parsed.Pod));
+      // The captured Pod has every part the decoder keeps, so the comparison above covers them all.
+      expect(got.pod.metadata).to.have.all.keys('name', 'namespace', 'uid');
+      expect(got.pod.spec?.volumes).to.be.an('array').that.is.not.empty;
       if (got.mode === 'names') expect(got.nodeNames).to.deep.equal(parsed.NodeNames);
       else {
         const items = parsed.Nodes?.items ?? [];
@@ -109,6 +113,53 @@ describe('scanner: valid bodies decode like JSON.parse', () => {
         );
         expect(JSON.parse(got.nodeListJson())).to.deep.equal(parsed.Nodes);
       }
+    });
+  }
+});
+
+describe('decoder: the Pod as decisions read it', () => {
+  const vol = '{"name":"data","persistentVolumeClaim":{"claimName":"c1"}}';
+  const cases: { name: string; pod: string; want: unknown }[] = [
+    {
+      name: 'name, namespace, uid and volumes kept; containers, labels and the rest left out',
+      pod: `{"metadata":{"name":"p","namespace":"db","uid":"u1","labels":{"a":"b"},"ownerReferences":[{"name":"rs","uid":"u0"}]},"spec":{"containers":[{"name":"c"}],"volumes":[${vol}],"nodeName":""},"status":{}}`,
+      want: {
+        metadata: { name: 'p', namespace: 'db', uid: 'u1' },
+        spec: { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'c1' } }] },
+      },
+    },
+    {
+      name: 'escaped and non-ASCII strings decoded',
+      pod: '{"metadata":{"name":"p\\u00e9\\"q","namespace":"日本"}}',
+      want: { metadata: { name: 'pé"q', namespace: '日本' } },
+    },
+    {
+      name: 'the last duplicate wins, of metadata as a whole and of its members',
+      pod: '{"metadata":{"name":"old","uid":"u-old"},"metadata":{"name":"a","name":"b"}}',
+      want: { metadata: { name: 'b' } },
+    },
+    {
+      name: 'keys match exactly, as JSON.parse reads them',
+      pod: `{"Metadata":{"name":"x"},"metadata":{"Name":"y","namespace":"db"},"SPEC":{"volumes":[]},"spec":{"Volumes":[${vol}]}}`,
+      want: { metadata: { namespace: 'db' }, spec: {} },
+    },
+    {
+      name: 'values of other types kept as they are, for the decisions to refuse',
+      pod: '{"metadata":{"name":7,"namespace":null,"uid":["u"]},"spec":{"volumes":{"not":"a list"}}}',
+      want: { metadata: { name: 7, namespace: null, uid: ['u'] }, spec: { volumes: { not: 'a list' } } },
+    },
+    {
+      name: 'a metadata or spec that is not an object kept whole',
+      pod: '{"metadata":"p","spec":[1,{"volumes":[]}]}',
+      want: { metadata: 'p', spec: [1, { volumes: [] }] },
+    },
+    { name: 'an empty Pod', pod: '{}', want: {} },
+  ];
+  for (const tc of cases) {
+    it(tc.name, () => {
+      const args = decodeArgs(`{"Pod":${tc.pod},"Nodes":null,"NodeNames":["n1"]}`);
+      expect(args.pod).to.deep.equal(tc.want);
+      expect(args.pod).to.deep.equal(decodedPod(JSON.parse(tc.pod)));
     });
   }
 });

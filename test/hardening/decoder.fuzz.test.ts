@@ -1,8 +1,8 @@
 /**
  * Fuzzing the request decoder in-process: it answers every body with a decoded request or a
  * DecodeError (HTTP 400), never anything else; it decodes every body JSON.parse reads the way a
- * plain JSON.parse decoder would; and no body pollutes a prototype, whether decoded alone or
- * decided by the whole app.
+ * plain JSON.parse decoder would (of the Pod, the parts decisions read); and no body pollutes a
+ * prototype, whether decoded alone or decided by the whole app.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { type DecodedArgs, DecodeError, decodeArgs } from '../../src/extender/decode.js';
 import { foldKey } from '../../src/extender/scan.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { decodedPod } from '../support/decoded-pod.js';
 import { type Running, serveApp } from '../support/http.js';
 import { send } from './support/client.js';
 import {
@@ -104,7 +105,7 @@ function parsedOutcome(bytes: Buffer): unknown {
   if ((fields.get('nodes') ?? null) !== null) return undefined;
   if (!isObject(pod) || names === null) return { error: true };
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) return { error: true };
-  return { pod, names };
+  return { pod: decodedPod(pod), names };
 }
 
 describe('fuzz: __proto__ and constructor keys through the whole app (in-process)', function () {
