@@ -386,10 +386,11 @@ describe('manifests', () => {
       from: ['node:24-bookworm-slim', 'node:24-bookworm-slim', 'gcr.io/distroless/nodejs24-debian12:nonroot'],
       prodInstall: true,
       user: 'USER 65532:65532',
-      // --max-semi-space-size: the live caches' memory; --initial-old-space-size: no full-GC storm
-      // with a small heap (docs/LIVE.md, "Memory").
+      // --max-semi-space-size: the live caches' memory; --initial-old-space-size and
+      // --external-memory-accounted-in-global-limit: no full-GC storms with a small heap or with
+      // Nodes-mode bodies (docs/LIVE.md, "Memory").
       entrypoint:
-        'ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "--initial-old-space-size=128", "bin/source-affinity.js"]',
+        'ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=4", "--initial-old-space-size=128", "--external-memory-accounted-in-global-limit", "bin/source-affinity.js"]',
       cmd: `CMD ${JSON.stringify(strings(container, 'args')).replaceAll(',', ', ')}`,
       runtimeRunsNothing: [],
     });
