@@ -59,10 +59,8 @@ export type DecodedArgs =
     };
 
 /**
- * NodeNames-mode arguments.
- * A class rather than an object literal with a getter: V8 makes such a literal a dictionary-mode
- * object, and with those on the request path every call's objects outlived the next
- * young-generation collection (~500 KB promoted to the old generation per scavenge).
+ * NodeNames-mode arguments: a class, not an object literal with a getter, which V8 makes a
+ * dictionary-mode object (why that matters on the request path: `LazyCheck` in `facts/gather.ts`).
  */
 class NamesArgs {
   readonly mode = 'names';
@@ -115,8 +113,8 @@ const SPEC_KEYS = [Buffer.from('volumes')];
 /**
  * The request's Pod as far as decisions read it: `metadata.name`, `.namespace` and `.uid`, and
  * `spec.volumes`, each as `JSON.parse` of the whole Pod would give it (a `metadata` or `spec` that is
- * not an object is kept whole). Building the rest cost more than all of a call's other decoding:
- * a Pod is mostly containers, and `JSON.parse` looks up every key it builds in V8's string table.
+ * not an object is kept whole). Building the rest cost about as much as scanning the whole body: a
+ * Pod is mostly containers, and `JSON.parse` looks up every key it builds in V8's string table.
  */
 function podOf(buf: Buffer, at: ValueRange): Pod {
   const [metadata, spec] = objectMembers(buf, at, POD_KEYS);
