@@ -26,6 +26,14 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
 WORKDIR /app
 ENV NODE_ENV=production
+# glibc keeps up to 128 MiB of freed heap instead of returning it to the kernel at once. Node reads a
+# request body into 64 KiB buffers from malloc; a Nodes-mode body of 9 MB is ~140 of them, freed
+# together a few calls later, and with glibc's default (trim above 128 KiB) the next calls faulted
+# those pages in again: ~1,800 page faults per call, a quarter of the CPU of a Nodes-mode
+# prioritize. It changes when memory is given back, not how much is in use at the peak (what a
+# memory limit sees); the synced live store's RSS is unchanged (docs/LIVE.md, "Memory").
+# bench/ reads the ENV lines of this stage too.
+ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=134217728
 # package.json: "type": "module" and the version; config/: built-in driver presets.
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./

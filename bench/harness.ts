@@ -21,10 +21,10 @@ import {
   storageClasses,
 } from './cluster.js';
 import { FLOOR_HEADER } from './echo.js';
-import { imageNodeFlags, type LiveMemoryResult, measureLiveMemory } from './live-memory.js';
+import { type ImageRuntime, imageRuntime, type LiveMemoryResult, measureLiveMemory } from './live-memory.js';
 import { Prng } from './prng.js';
 import { nodeNamesModeBody, nodesModeBody, nodeWithTypeMeta, writeListFile } from './requests.js';
-import { processMemory, type RunningServer, startServer } from './servers.js';
+import { processMemory, type RunningServer, startServer, waitQuiet } from './servers.js';
 import { type LatencySummary, summarize } from './stats.js';
 import { checkFilterReply, checkPrioritizeReply } from './validate.js';
 import { type Limit, type Profile, type ServerKey, type Verb, type Workload, workloads } from './workloads.js';
@@ -93,8 +93,8 @@ export interface BenchReport {
     memoryBytes: number;
     kernel: string;
     node: string;
-    /** Node.js flags the extender ran with (the image's). */
-    extenderFlags: readonly string[];
+    /** Node.js flags and environment the extender ran with (the image's). */
+    extenderImage: ImageRuntime;
   };
   readonly nodeBytes: { readonly mean: number };
   readonly rows: readonly Row[];
@@ -104,9 +104,18 @@ export interface BenchReport {
   readonly liveMemory: LiveMemoryResult;
   /** Whether `liveMemory` was measured at the size target 6 names. */
   readonly liveMemoryAtTargetSize: boolean;
+  /** The waits for the last server to go quiet before measuring another (see `waitQuiet`). */
+  readonly settling: Settling;
   readonly durationMs: number;
   /** Validation failures (wrong replies, servers that accept a truncated body): a run with any is not a result. */
   readonly problems: readonly string[];
+}
+
+export interface Settling {
+  waits: number;
+  waitedMs: number;
+  /** Waits that ended with the server still busy (after a second) or its CPU time unreadable. */
+  busy: number;
 }
 
 export interface BenchOptions {
@@ -220,6 +229,7 @@ async function runWorkload(
   inputs: Inputs,
   servers: ReadonlyMap<ServerKey, RunningServer>,
   problems: string[],
+  settling: Settling,
 ): Promise<Row[]> {
   const req = requestFor(w, inputs);
   const clients = new Map<ServerKey, Client>();
@@ -229,6 +239,18 @@ async function runWorkload(
     clients.set(key, new Client(server.url, w.concurrency));
   }
   const client = (key: ServerKey): Client => clients.get(key) as Client;
+  // Before a series goes to another server, the last one must be done with its background work.
+  let last: RunningServer | undefined;
+  const turnTo = async (key: ServerKey): Promise<void> => {
+    const next = servers.get(key);
+    if (last !== undefined && last !== next) {
+      const q = await waitQuiet(last.pid);
+      settling.waits++;
+      settling.waitedMs += q.waitedMs;
+      if (!q.quiet) settling.busy++;
+    }
+    last = next;
+  };
   try {
     for (const verb of VERBS) {
       for (const key of w.servers) {
@@ -246,6 +268,7 @@ async function runWorkload(
           const id = `${verb}/${key}`;
           const list = samples.get(id) ?? [];
           samples.set(id, list);
+          await turnTo(key);
           if (w.concurrency > 1) {
             const burst = await client(key).burst(`/${verb}`, req.body, w.sampling.batch, w.concurrency);
             list.push(...burst.latencies);
@@ -345,12 +368,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const ready = new Map<ServerKey, number>();
   const problems: string[] = [];
   const rows: Row[] = [];
+  const settling: Settling = { waits: 0, waitedMs: 0, busy: 0 };
   try {
     const inputs = prepare(profile, dir, log);
     const timeout = opts.startTimeoutMs ?? 300_000;
-    // The extender runs with the Node.js flags of the product's image, as in production.
-    const image = imageNodeFlags(readFileSync(repoFile('Dockerfile'), 'utf8'));
-    const extender = opts.extenderArgs ?? [...image, repoFile('bin/source-affinity.js'), 'serve'];
+    // The extender runs with the Node.js flags and environment of the product's image, as in production.
+    const image = imageRuntime(readFileSync(repoFile('Dockerfile'), 'utf8'));
+    const extender = opts.extenderArgs ?? [...image.flags, repoFile('bin/source-affinity.js'), 'serve'];
     const serverArgs: Record<ServerKey, string[]> = {
       echo: [repoFile('dist/bench/echo-server.js'), '--listen', '127.0.0.1:0'],
       extender: [...extender, '--listen', '127.0.0.1:0'],
@@ -361,7 +385,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         ...serverArgs[key],
         ...(key === 'echo' ? [] : inputs.stateFiles[key].flatMap((f) => ['--state', f])),
       ];
-      const server = await startServer(key, args, timeout);
+      const server = await startServer(key, args, timeout, key === 'echo' ? {} : image.env);
       servers.set(key, server);
       ready.set(key, server.memory().rss);
       log(`${key} listening at ${server.url} after ${server.startupMs.toFixed(0)} ms`);
@@ -369,7 +393,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     for (const w of workloads(profile)) {
       log(`workload ${w.key}: ${w.title}`);
       const before = problems.length;
-      const result = await runWorkload(w, inputs, servers, problems);
+      const result = await runWorkload(w, inputs, servers, problems, settling);
       rows.push(...result);
       for (const p of problems.slice(before)) log(`  problem: ${p}`);
       for (const r of result) {
@@ -417,7 +441,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
         memoryBytes: totalmem(),
         kernel: release(),
         node: process.version,
-        extenderFlags: image,
+        extenderImage: image,
       },
       nodeBytes: { mean: meanNodeBytes },
       rows,
@@ -425,6 +449,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       servers: serverReports,
       liveMemory,
       liveMemoryAtTargetSize: profile.live.nodes >= 5000 && profile.live.volumes >= 50_000,
+      settling,
       durationMs: performance.now() - started,
       problems,
     };

@@ -1,8 +1,8 @@
 /**
  * Child process of the live-cache memory measurement: `node FLAGS dist/bench/live-memory-child.js
- * KUBECONFIG` (FLAGS: the image's Node.js flags, see `imageNodeFlags`) syncs the live store's informer caches from that API server, collects garbage, and
- * prints one JSON line `{"msg":"synced","syncMs":…,"heapUsed":…}`; the parent reads its RSS from
- * /proc and then ends it.
+ * KUBECONFIG` (run with the image's Node.js flags and environment, see `imageRuntime`) syncs the
+ * live store's informer caches from that API server, collects garbage, and prints one JSON line
+ * `{"msg":"synced","syncMs":…,"heapUsed":…}`; the parent reads its RSS from /proc and then ends it.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLiveStore, waitForReady } from '../src/cluster/live/index.js';

@@ -12,19 +12,37 @@ import { benchObjects, generateNodes, generateStorage, storageClasses } from './
 import { nodeWithTypeMeta } from './requests.js';
 import { processMemory } from './servers.js';
 
+/** How the product's image starts Node.js: the flags and the environment the measured processes get. */
+export interface ImageRuntime {
+  /** The Dockerfile's ENTRYPOINT between the node binary and the script. */
+  readonly flags: readonly string[];
+  /** The runtime stage's `ENV KEY=VALUE` settings. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
 /**
- * The Node.js flags the product's image starts with (the Dockerfile's ENTRYPOINT, between the node
- * binary and the script), so the measured process is configured exactly as in production.
+ * The Node.js flags and environment of the product's image (the last stage of `dockerfile`), so
+ * that a measured process is configured exactly as in production. Throws when the ENTRYPOINT does
+ * not run bin/source-affinity.js, or an ENV line is not of the `KEY=VALUE …` form.
  */
-export function imageNodeFlags(dockerfile: string): readonly string[] {
-  const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+export function imageRuntime(dockerfile: string): ImageRuntime {
+  const runtime = dockerfile.slice([...dockerfile.matchAll(/^FROM\s/gm)].at(-1)?.index ?? 0);
+  const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(runtime)?.[1];
   const entrypoint: unknown = line === undefined ? undefined : JSON.parse(line);
   if (!Array.isArray(entrypoint) || !entrypoint.every((arg) => typeof arg === 'string')) {
     throw new Error('Dockerfile: no ENTRYPOINT ["node", …flags, "bin/source-affinity.js"]');
   }
   const script = entrypoint.indexOf('bin/source-affinity.js');
   if (script < 1) throw new Error('Dockerfile: ENTRYPOINT does not run bin/source-affinity.js');
-  return entrypoint.slice(1, script);
+  const env: Record<string, string> = {};
+  for (const [, settings] of runtime.matchAll(/^ENV\s+(.*)$/gm)) {
+    for (const setting of (settings as string).trim().split(/\s+/)) {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)=([^"'\\$]*)$/.exec(setting);
+      if (m === null) throw new Error(`Dockerfile: ENV ${settings}: only unquoted KEY=VALUE settings are read`);
+      env[m[1] as string] = m[2] as string;
+    }
+  }
+  return { flags: entrypoint.slice(1, script), env };
 }
 
 export interface LiveMemoryResult {
@@ -36,8 +54,8 @@ export interface LiveMemoryResult {
   readonly heapUsed: number;
   /** The child's peak RSS (VmHWM) while syncing, in bytes: what a memory limit must allow. */
   readonly peakRss: number;
-  /** The Node.js flags the child ran with (the image's, see `imageNodeFlags`). */
-  readonly nodeFlags: readonly string[];
+  /** The Node.js flags and environment the child ran with (the image's, see `imageRuntime`). */
+  readonly image: ImageRuntime;
 }
 
 /** Syncs a live store in a child process against `nodes` nodes and `volumes` PV/PVC pairs (see `generateStorage`). */
@@ -65,11 +83,11 @@ export async function measureLiveMemory(
   const server = await TestApiServer.start({ objects, historyLimit: 100 });
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, server.kubeconfigText());
-  const nodeFlags = imageNodeFlags(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'));
+  const image = imageRuntime(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'));
   const child = spawn(
     process.execPath,
-    [...nodeFlags, '--expose-gc', fileURLToPath(new URL('./live-memory-child.js', import.meta.url)), kubeconfig],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    [...image.flags, '--expose-gc', fileURLToPath(new URL('./live-memory-child.js', import.meta.url)), kubeconfig],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...image.env } },
   );
   try {
     const line = await new Promise<string>((resolve, reject) => {
@@ -96,7 +114,7 @@ export async function measureLiveMemory(
       rss: memory.rss,
       peakRss: memory.peak,
       heapUsed: report.heapUsed,
-      nodeFlags,
+      image,
     };
   } finally {
     child.kill('SIGKILL');

@@ -26,6 +26,8 @@ export const TARGETS: readonly { readonly id: string; readonly text: string }[] 
 
 const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
+/** Each of `words` as inline code, or "none". */
+const code = (words: readonly string[]): string => (words.length > 0 ? words.map((w) => `\`${w}\``).join(' ') : 'none');
 const size = (bytes: number): string =>
   bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
 
@@ -79,6 +81,8 @@ export function renderMarkdown(report: BenchReport, previous: string | undefined
     '',
     'Targets are ratios of medians measured in the same run, servers interleaved round by round, because absolute times on a shared 2-core machine are noise.',
     '',
+    `Before a series goes to the other server, the harness waits until the server it last drove has used under 0.2 ms of CPU in 4 ms (all threads, from /proc): a server's garbage is swept and freed on background threads after its reply (after a 9 MB \`JSON.parse\`, ~15 ms of CPU), and on 2 cores that work would otherwise be timed as the next server's latency. This run waited ${(report.settling.waitedMs / 1000).toFixed(1)} s in all over ${report.settling.waits} switches${report.settling.busy > 0 ? `; ${report.settling.busy} times the server was still busy after 1 s and the next series started anyway` : ''}.`,
+    '',
     ...targetSummary(report),
     '',
     ...(report.problems.length === 0
@@ -93,7 +97,7 @@ export function renderMarkdown(report: BenchReport, previous: string | undefined
     '',
     `- CPU: ${m.cpuModel}, ${m.cpus} logical CPUs (shared)`,
     `- Memory: ${mib(m.memoryBytes)}; kernel ${m.kernel}`,
-    `- Node.js ${m.node} for the driver, the echo baseline and the extender alike; the extender with the flags of the product's image (${m.extenderFlags.length > 0 ? m.extenderFlags.map((f) => `\`${f}\``).join(' ') : 'none'}, from the Dockerfile's ENTRYPOINT)`,
+    `- Node.js ${m.node} for the driver, the echo baseline and the extender alike; the extender with the flags and environment of the product's image (${code(m.extenderImage.flags)}, from the Dockerfile's ENTRYPOINT; ${code(Object.entries(m.extenderImage.env).map(([k, v]) => `${k}=${v}`))}, from its ENV)`,
     '- No Go toolchain on this machine: target 4 is judged against the echo baseline and the reference ratios of a Go `encoding/json` extender to echo given in issue 5.',
     '',
     '## Results',

@@ -4,8 +4,9 @@
  * `"msg":"listening"` and its `"url"`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RunningServer {
   readonly label: string;
@@ -36,12 +37,75 @@ export function processMemory(pid: number): { rss: number; peak: number } {
 }
 
 /**
- * Spawns `process.execPath args…` and resolves once it logs its listening URL; rejects (and kills
- * it) if it exits first or is not ready within `timeoutMs`. Does I/O.
+ * CPU time used so far by all threads of process `pid` (the first field of each
+ * `/proc/PID/task/TID/schedstat`), in nanoseconds; undefined where /proc does not say (not Linux,
+ * or the process is gone). Threads that exit between listing and reading are left out. Does I/O.
  */
-export function startServer(label: string, args: readonly string[], timeoutMs: number): Promise<RunningServer> {
+export function cpuNanos(pid: number): number | undefined {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  let total = 0;
+  for (const tid of tasks) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread exited meanwhile
+    }
+  }
+  return Number.isFinite(total) ? total : undefined;
+}
+
+export interface Quiet {
+  /** How long the wait took, in milliseconds. */
+  readonly waitedMs: number;
+  /** False when the process was still busy after `maxMs`, or its CPU time could not be read. */
+  readonly quiet: boolean;
+}
+
+/**
+ * Resolves once process `pid` has used less than `busyNanos` of CPU over the last `windowMs`
+ * (polled every millisecond or so), or after `maxMs`. A server's work does not end with its reply:
+ * V8 sweeps and frees the garbage of a call on background threads, which after a 9 MB JSON.parse
+ * is ~15 ms of CPU in the next ~12 ms. The harness waits for that before it measures another
+ * server, so that on a 2-core machine one server's leftovers are not timed as the next one's
+ * latency. Does I/O.
+ */
+export async function waitQuiet(pid: number, windowMs = 4, maxMs = 1000, busyNanos = 200_000): Promise<Quiet> {
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const readings: { at: number; ns: number }[] = [];
+  for (;;) {
+    const ns = cpuNanos(pid);
+    const at = performance.now();
+    if (ns === undefined) return { waitedMs: at - started, quiet: false };
+    readings.push({ at, ns });
+    while (readings.length > 1 && at - (readings[1] as { at: number }).at >= windowMs) readings.shift();
+    const first = readings[0] as { at: number; ns: number };
+    if (at - first.at >= windowMs && ns - first.ns < busyNanos) return { waitedMs: at - started, quiet: true };
+    if (at - started >= maxMs) return { waitedMs: at - started, quiet: false };
+    await sleep(1);
+  }
+}
+
+/**
+ * Spawns `process.execPath args…` and resolves once it logs its listening URL; rejects (and kills
+ * it) if it exits first or is not ready within `timeoutMs`. `env` is added to this process's
+ * environment. Does I/O.
+ */
+export function startServer(
+  label: string,
+  args: readonly string[],
+  timeoutMs: number,
+  env: Readonly<Record<string, string>> = {},
+): Promise<RunningServer> {
+  const started = performance.now();
+  const child: ChildProcess = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   const lines: string[] = [];
   const remember = (line: string): void => {
     lines.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);

@@ -379,6 +379,7 @@ describe('manifests', () => {
       from,
       prodInstall: lines.some((l) => l.includes('npm ci --omit=dev')),
       user: runtime.find((l) => l.startsWith('USER ')),
+      env: runtime.filter((l) => l.startsWith('ENV ')),
       entrypoint: runtime.find((l) => l.startsWith('ENTRYPOINT ')),
       cmd: runtime.find((l) => l.startsWith('CMD ')),
       runtimeRunsNothing: runtime.filter((l) => l.startsWith('RUN ')),
@@ -386,6 +387,8 @@ describe('manifests', () => {
       from: ['node:24-bookworm-slim', 'node:24-bookworm-slim', 'gcr.io/distroless/nodejs24-debian12:nonroot'],
       prodInstall: true,
       user: 'USER 65532:65532',
+      // glibc's trim threshold: no page faults for every Nodes-mode body (docs/LIVE.md, "Memory").
+      env: ['ENV NODE_ENV=production', 'ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=134217728'],
       // --max-semi-space-size: the live caches' memory; --initial-old-space-size and
       // --external-memory-accounted-in-global-limit: no full-GC storms with a small heap or with
       // Nodes-mode bodies (docs/LIVE.md, "Memory").

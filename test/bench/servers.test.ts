@@ -1,0 +1,76 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { expect } from 'chai';
+import { cpuNanos, waitQuiet } from '../../bench/servers.js';
+
+/** A child Node.js process running `script`; `output()` is what it has printed so far. */
+async function child(script: string): Promise<{ proc: ChildProcess; output: () => string }> {
+  const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  await once(proc, 'spawn');
+  return { proc, output: () => out };
+}
+
+const busyFor = (ms: number): string =>
+  `process.stdout.write('started\\n'); const end = Date.now() + ${ms}; while (Date.now() < end); process.stdout.write('done\\n'); setInterval(() => {}, 1e6);`;
+
+// The harness's wait between servers: it must not end while the last server still works, and must end when it cannot tell.
+describe('bench servers: waiting for a process to go quiet', function () {
+  this.timeout(20_000);
+  const cases: {
+    name: string;
+    script: string;
+    maxMs: number;
+    want: { quiet: boolean; output: string };
+  }[] = [
+    {
+      name: 'an idle process is quiet',
+      script: `process.stdout.write('idle\\n'); setInterval(() => {}, 1e6);`,
+      maxMs: 5000,
+      want: { quiet: true, output: 'idle\n' },
+    },
+    {
+      name: 'a process is quiet only once its work is done',
+      script: busyFor(400),
+      maxMs: 5000,
+      want: { quiet: true, output: 'started\ndone\n' },
+    },
+    {
+      name: 'a process still working after maxMs is reported busy',
+      script: busyFor(60_000),
+      maxMs: 300,
+      want: { quiet: false, output: 'started\n' },
+    },
+  ];
+  for (const tc of cases) {
+    it(tc.name, async () => {
+      const { proc, output } = await child(tc.script);
+      try {
+        // Wait for the first line, so that the process is past its startup.
+        while (output() === '') await new Promise((r) => setTimeout(r, 5));
+        const q = await waitQuiet(proc.pid as number, 4, tc.maxMs);
+        expect({ quiet: q.quiet, output: output() }).to.deep.equal(tc.want);
+        if (!tc.want.quiet) expect(q.waitedMs).to.be.at.least(tc.maxMs);
+      } finally {
+        proc.kill('SIGKILL');
+        await once(proc, 'exit');
+      }
+    });
+  }
+
+  it('counts the CPU time of a busy process and says nothing of one that is gone', async () => {
+    const { proc, output } = await child(busyFor(60_000));
+    while (output() === '') await new Promise((r) => setTimeout(r, 5));
+    const before = cpuNanos(proc.pid as number) as number;
+    await new Promise((r) => setTimeout(r, 100));
+    const after = cpuNanos(proc.pid as number) as number;
+    proc.kill('SIGKILL');
+    await once(proc, 'exit');
+    expect(after - before).to.be.greaterThan(10_000_000);
+    expect(cpuNanos(proc.pid as number)).to.equal(undefined);
+    expect(await waitQuiet(proc.pid as number)).to.include({ quiet: false });
+  });
+});
