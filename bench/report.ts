@@ -147,7 +147,7 @@ export function renderMarkdown(report: BenchReport, previous: string | undefined
     '',
     '```sh',
     'npm ci',
-    'npm run bench              # full run (~10 min on 2 cores), rewrites docs/PERFORMANCE.md',
+    'npm run bench              # full run (~3 min on 2 cores), rewrites docs/PERFORMANCE.md',
     'npm run bench -- --quick   # fewer samples and 20,000 instead of 100,000 volumes; prints the table only',
     'npm run bench -- --smoke   # tiny sizes, seconds: checks the harness (what `npm test` runs)',
     '```',
