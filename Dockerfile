@@ -4,7 +4,7 @@
 # only the production dependencies. No shell, package manager or root user at runtime.
 #   docker build -t source-affinity:0.1.0 .
 
-# --- build: compile TypeScript ---------------------------------------------------------------
+# --- build: compile TypeScript, and the scanner's WebAssembly ----------------------------------
 FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -15,6 +15,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # tsconfig.build.json compiles src/ only, into the same dist/src layout bin/ expects.
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
+# AssemblyScript (a dev dependency) compiles src/extender/wasm/ into dist/src/extender/wasm/skip.wasm.
+RUN npm run build:wasm
 
 # --- deps: production node_modules only ------------------------------------------------------
 FROM node:24-bookworm-slim AS deps

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { type DecodedArgs, DecodeError, decodeArgs } from '../../src/extender/decode.js';
 import { foldKey, JsonSyntaxError, MAX_DEPTH, type ScannedArgs, scanArgs } from '../../src/extender/scan.js';
+import { wasmBuffer } from '../../src/extender/wasm.js';
 import { decodedPod } from '../support/decoded-pod.js';
 import { type ReferenceArgs, scanArgsReference } from '../support/scan-reference.js';
 
@@ -448,14 +449,32 @@ function scanOutcome(scan: (body: Buffer) => ScannedArgs | ReferenceArgs, body: 
 }
 
 /**
- * `bytes` as a Buffer that starts `skew` bytes past a 4-byte boundary of its ArrayBuffer (the
- * scanner reads the body four bytes at a time from the first aligned word).
+ * Where a body is: on the heap, or in WebAssembly memory, as the handler reads bodies, where the
+ * scanner skips values with WebAssembly (`wasm.ts`).
  */
-function skewed(bytes: Buffer | string, skew: number): Buffer {
+type Memory = 'heap' | 'wasm';
+const MEMORIES: readonly Memory[] = ['heap', 'wasm'];
+
+/** One WebAssembly memory for every body of these tests, replaced by a larger one when needed. */
+let arena = wasmBuffer(1 << 20);
+/** What follows a body in `arena`: bytes that would end a string or extend a number read past the body. */
+const AFTER = Buffer.from('"1'.repeat(16));
+
+/**
+ * `bytes` as a Buffer in `memory` that starts `skew` bytes past a 4-byte boundary of its
+ * ArrayBuffer (the scanner reads the body four bytes at a time from the first aligned word).
+ */
+function skewed(bytes: Buffer | string, skew: number, memory: Memory = 'heap'): Buffer {
   const b = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
-  const out = Buffer.alloc(b.length + skew).subarray(skew);
-  b.copy(out);
-  return out;
+  if (memory === 'heap') {
+    const out = Buffer.alloc(b.length + skew).subarray(skew);
+    b.copy(out);
+    return out;
+  }
+  if (skew + b.length + AFTER.length > arena.length) arena = wasmBuffer(2 * (skew + b.length + AFTER.length));
+  b.copy(arena, skew);
+  AFTER.copy(arena, skew + b.length);
+  return arena.subarray(skew, skew + b.length);
 }
 
 describe('scanner: same parts and same errors as the byte-at-a-time scanner it replaced', () => {
@@ -572,9 +591,13 @@ describe('scanner: same parts and same errors as the byte-at-a-time scanner it r
   ];
   for (const tc of cases) {
     it(tc.name, () => {
-      for (const skew of [0, 1, 2, 3]) {
-        const body = skewed(tc.body, skew);
-        expect(scanOutcome(scanArgs, body), `skew ${skew}`).to.deep.equal(scanOutcome(scanArgsReference, body));
+      for (const memory of MEMORIES) {
+        for (const skew of [0, 1, 2, 3]) {
+          const body = skewed(tc.body, skew, memory);
+          expect(scanOutcome(scanArgs, body), `${memory}, skew ${skew}`).to.deep.equal(
+            scanOutcome(scanArgsReference, body),
+          );
+        }
       }
     });
   }
@@ -584,11 +607,13 @@ describe('scanner: same parts and same errors as the byte-at-a-time scanner it r
     for (const bad of ['\u0001', '\n', '\\n', '\\u0041', '\\x']) {
       for (let at = 0; at <= 24; at++) {
         const text = `${prefix}${'y'.repeat(at)}${bad}${'z'.repeat(24 - at)}"}]},"NodeNames":null}`;
-        for (const skew of [0, 1, 2, 3]) {
-          const body = skewed(text, skew);
-          expect(scanOutcome(scanArgs, body), JSON.stringify({ bad, at, skew })).to.deep.equal(
-            scanOutcome(scanArgsReference, body),
-          );
+        for (const memory of MEMORIES) {
+          for (const skew of [0, 1, 2, 3]) {
+            const body = skewed(text, skew, memory);
+            expect(scanOutcome(scanArgs, body), JSON.stringify({ bad, at, memory, skew })).to.deep.equal(
+              scanOutcome(scanArgsReference, body),
+            );
+          }
         }
       }
     }
@@ -600,11 +625,13 @@ describe('scanner: same parts and same errors as the byte-at-a-time scanner it r
       for (let after = 0; after <= 5; after++) {
         for (const last of ['', '\u0001', '\\n', '\\"', '\\u00', '"']) {
           const text = `"${'y'.repeat(length)}${last}"${' '.repeat(after)}`;
-          for (const skew of [0, 3]) {
-            const body = skewed(text, skew);
-            expect(scanOutcome(scanArgs, body), JSON.stringify({ text, skew })).to.deep.equal(
-              scanOutcome(scanArgsReference, body),
-            );
+          for (const memory of MEMORIES) {
+            for (const skew of [0, 3]) {
+              const body = skewed(text, skew, memory);
+              expect(scanOutcome(scanArgs, body), JSON.stringify({ text, memory, skew })).to.deep.equal(
+                scanOutcome(scanArgsReference, body),
+              );
+            }
           }
         }
       }
@@ -614,26 +641,35 @@ describe('scanner: same parts and same errors as the byte-at-a-time scanner it r
   it('node names, labels and NodeNames holding any string JSON.stringify can write', () => {
     const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 40 }));
     fc.assert(
-      fc.property(fc.array(fc.tuple(text, text), { maxLength: 6 }), fc.nat(3), (pairs, skew) => {
-        const items = pairs.map(
-          ([name, value]) =>
-            `{"metadata":{"name":${JSON.stringify(name)},"labels":{${JSON.stringify(value)}:${JSON.stringify(name)}}}}`,
-        );
-        const names = JSON.stringify(pairs.map(([name]) => name));
-        for (const body of [nodesBody(...items), `{"Pod":${pod},"Nodes":null,"NodeNames":${names}}`]) {
-          const b = skewed(body, skew);
-          expect(scanOutcome(scanArgs, b)).to.deep.equal(scanOutcome(scanArgsReference, b));
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(text, text), { maxLength: 6 }),
+        fc.nat(3),
+        fc.constantFrom(...MEMORIES),
+        (pairs, skew, memory) => {
+          const items = pairs.map(
+            ([name, value]) =>
+              `{"metadata":{"name":${JSON.stringify(name)},"labels":{${JSON.stringify(value)}:${JSON.stringify(name)}}}}`,
+          );
+          const names = JSON.stringify(pairs.map(([name]) => name));
+          for (const body of [nodesBody(...items), `{"Pod":${pod},"Nodes":null,"NodeNames":${names}}`]) {
+            const b = skewed(body, skew, memory);
+            expect(scanOutcome(scanArgs, b)).to.deep.equal(scanOutcome(scanArgsReference, b));
+          }
+        },
+      ),
       { numRuns: 1000, seed: 5 },
     );
   });
 
   it('every truncation of a captured Nodes-mode body', () => {
     const body = wire('filter-nocache-clone-1.json');
-    for (let n = 0; n <= body.length; n++) {
-      const cut = skewed(body.subarray(0, n), n & 3);
-      expect(scanOutcome(scanArgs, cut), `first ${n} bytes`).to.deep.equal(scanOutcome(scanArgsReference, cut));
+    for (const memory of MEMORIES) {
+      for (let n = 0; n <= body.length; n++) {
+        const cut = skewed(body.subarray(0, n), n & 3, memory);
+        expect(scanOutcome(scanArgs, cut), `${memory}, first ${n} bytes`).to.deep.equal(
+          scanOutcome(scanArgsReference, cut),
+        );
+      }
     }
   });
 
@@ -679,13 +715,14 @@ describe('scanner: same parts and same errors as the byte-at-a-time scanner it r
         doc,
         fc.array(fc.tuple(fc.nat(), insert, fc.nat(2)), { maxLength: 3 }),
         fc.nat(3),
-        (d, edits, skew) => {
+        fc.constantFrom(...MEMORIES),
+        (d, edits, skew, memory) => {
           let b = d;
           for (const [at, bytes, drop] of edits) {
             const i = at % (b.length + 1);
             b = Buffer.concat([b.subarray(0, i), bytes, b.subarray(Math.min(i + drop, b.length))]);
           }
-          const body = skewed(b, skew);
+          const body = skewed(b, skew, memory);
           expect(scanOutcome(scanArgs, body)).to.deep.equal(scanOutcome(scanArgsReference, body));
         },
       ),

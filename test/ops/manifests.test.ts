@@ -378,6 +378,7 @@ describe('manifests', () => {
     expect({
       from,
       prodInstall: lines.some((l) => l.includes('npm ci --omit=dev')),
+      buildsWasm: lines.includes('RUN npm run build:wasm'),
       user: runtime.find((l) => l.startsWith('USER ')),
       env: runtime.filter((l) => l.startsWith('ENV ')),
       entrypoint: runtime.find((l) => l.startsWith('ENTRYPOINT ')),
@@ -386,6 +387,8 @@ describe('manifests', () => {
     }).to.deep.equal({
       from: ['node:24-bookworm-slim', 'node:24-bookworm-slim', 'gcr.io/distroless/nodejs24-debian12:nonroot'],
       prodInstall: true,
+      // The scanner's WebAssembly (src/extender/wasm.ts) is built, not checked in.
+      buildsWasm: true,
       user: 'USER 65532:65532',
       // glibc's trim threshold: no page faults for every Nodes-mode body (docs/LIVE.md, "Memory").
       env: ['ENV NODE_ENV=production', 'ENV GLIBC_TUNABLES=glibc.malloc.trim_threshold=134217728'],
