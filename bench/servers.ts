@@ -59,6 +59,29 @@ export function cpuNanos(pid: number): number | undefined {
   return Number.isFinite(total) ? total : undefined;
 }
 
+/**
+ * Whether a thread of process `pid` is running or waiting for a CPU (state R in
+ * `/proc/PID/task/TID/stat`): a process kept off the CPUs by others uses no CPU time, yet is not
+ * done. False where /proc does not say. Does I/O.
+ */
+export function runnable(pid: number): boolean {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  return tasks.some((tid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // "tid (comm) state …": comm may hold spaces and parentheses, so read after the last ')'.
+      return stat[stat.lastIndexOf(')') + 2] === 'R';
+    } catch {
+      return false; // the thread exited meanwhile
+    }
+  });
+}
+
 export interface Quiet {
   /** How long the wait took, in milliseconds. */
   readonly waitedMs: number;
@@ -68,7 +91,7 @@ export interface Quiet {
 
 /**
  * Resolves once process `pid` has used less than `busyNanos` of CPU over the last `windowMs`
- * (polled every millisecond or so), or after `maxMs`. A server's work does not end with its reply:
+ * (polled every millisecond or so) and no thread of it is `runnable`, or after `maxMs`. A server's work does not end with its reply:
  * V8 sweeps and frees the garbage of a call on background threads, which after a 9 MB JSON.parse
  * is ~15 ms of CPU in the next ~12 ms. The harness waits for that before it measures another
  * server, so that on a 2-core machine one server's leftovers are not timed as the next one's
@@ -84,7 +107,9 @@ export async function waitQuiet(pid: number, windowMs = 4, maxMs = 1000, busyNan
     readings.push({ at, ns });
     while (readings.length > 1 && at - (readings[1] as { at: number }).at >= windowMs) readings.shift();
     const first = readings[0] as { at: number; ns: number };
-    if (at - first.at >= windowMs && ns - first.ns < busyNanos) return { waitedMs: at - started, quiet: true };
+    if (at - first.at >= windowMs && ns - first.ns < busyNanos && !runnable(pid)) {
+      return { waitedMs: at - started, quiet: true };
+    }
     if (at - started >= maxMs) return { waitedMs: at - started, quiet: false };
     await sleep(1);
   }

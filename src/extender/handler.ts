@@ -10,7 +10,7 @@ import { type CallLogger, type Logger, lazyChild } from '../observability/logger
 import type { RequestObserver } from '../observability/observer.js';
 import { type DecideDeps, filter, prioritize, type Reply } from './decide.js';
 import { type DecodedArgs, DecodeError, decodeArgs } from './decode.js';
-import { wasmBuffer } from './wasm.js';
+import { bodyBuffer } from './wasm.js';
 
 export type Verb = 'filter' | 'prioritize';
 
@@ -217,7 +217,7 @@ export function createVerbHandler(
 ): (verb: Verb, req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { observer, logger } = deps;
   // In WebAssembly memory, where the scanner validates them fastest (`wasm.ts`).
-  const bodies = new BufferPool(wasmBuffer);
+  const bodies = new BufferPool((size) => bodyBuffer(size));
   const replies = new BufferPool();
   return async (verb, req, res) => {
     const started = performance.now();

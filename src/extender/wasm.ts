@@ -63,6 +63,19 @@ export function wasmBuffer(size: number): Buffer {
   return Buffer.from(memory.buffer, BODY_START, size);
 }
 
+/**
+ * A request body's buffer: in WebAssembly memory (`allocate`, `wasmBuffer` by default), or on the
+ * heap when no WebAssembly memory can be had (V8 caps the address space that all of them reserve
+ * together, ~16,000 memories on the development machine); the scanner then skips in TypeScript.
+ */
+export function bodyBuffer(size: number, allocate: (size: number) => Buffer = wasmBuffer): Buffer {
+  try {
+    return allocate(size);
+  } catch {
+    return Buffer.allocUnsafeSlow(size);
+  }
+}
+
 /** The WebAssembly `skip` for the memory `buf` is in, when it is one of `wasmBuffer`'s. */
 export function wasmSkipOf(buf: Buffer): WasmSkip | undefined {
   return skips.get(buf.buffer);

@@ -3,9 +3,14 @@ import { once } from 'node:events';
 import { expect } from 'chai';
 import { cpuNanos, waitQuiet } from '../../bench/servers.js';
 
-/** A child Node.js process running `script`; `output()` is what it has printed so far. */
-async function child(script: string): Promise<{ proc: ChildProcess; output: () => string }> {
-  const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * A child Node.js process running `script`, on CPU 0 only when `cpu0`; `output()` is what it has
+ * printed so far.
+ */
+async function child(script: string, cpu0 = false): Promise<{ proc: ChildProcess; output: () => string }> {
+  const argv = [process.execPath, '-e', script];
+  const [command, ...args] = cpu0 ? ['taskset', '-c', '0', ...argv] : argv;
+  const proc = spawn(command as string, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => {
     out += d.toString();
@@ -60,6 +65,22 @@ describe('bench servers: waiting for a process to go quiet', function () {
       }
     });
   }
+
+  it('a process kept off the CPU by others is quiet only once its work is done', async () => {
+    // Five busy processes on one CPU: each waits for it ~10 ms at a time, using no CPU time meanwhile.
+    const hogs = await Promise.all([1, 2, 3, 4].map(() => child('for (;;);', true)));
+    const { proc, output } = await child(busyFor(400), true);
+    try {
+      while (output() === '') await new Promise((r) => setTimeout(r, 5));
+      const q = await waitQuiet(proc.pid as number, 4, 5000);
+      expect({ quiet: q.quiet, output: output() }).to.deep.equal({ quiet: true, output: 'started\ndone\n' });
+    } finally {
+      for (const p of [proc, ...hogs.map((h) => h.proc)]) {
+        p.kill('SIGKILL');
+        await once(p, 'exit');
+      }
+    }
+  });
 
   it('counts the CPU time of a busy process and says nothing of one that is gone', async () => {
     const { proc, output } = await child(busyFor(60_000));

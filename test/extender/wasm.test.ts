@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { wasmBuffer, wasmSkipOf } from '../../src/extender/wasm.js';
+import { bodyBuffer, wasmBuffer, wasmSkipOf } from '../../src/extender/wasm.js';
 
 describe('wasm: request bodies in WebAssembly memory, with the scanner’s skip compiled for them', () => {
   it('gives a zeroed buffer of the size asked, in a memory of its own', () => {
@@ -18,6 +18,15 @@ describe('wasm: request bodies in WebAssembly memory, with the scanner’s skip 
     expect(wasmSkipOf(buf.subarray(5, 9))).to.equal(wasmSkipOf(buf));
     expect(wasmSkipOf(wasmBuffer(64))).to.not.equal(wasmSkipOf(buf));
     expect(wasmSkipOf(Buffer.alloc(64))).to.equal(undefined);
+  });
+
+  it('gives bodies WebAssembly memory, and heap memory when none can be had', () => {
+    expect(wasmSkipOf(bodyBuffer(1000))).to.be.a('function');
+    const onHeap = bodyBuffer(1000, () => {
+      throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+    });
+    expect(onHeap.length).to.equal(1000);
+    expect(wasmSkipOf(onHeap)).to.equal(undefined);
   });
 
   const cases: readonly { name: string; text: string; at: number; want: number }[] = [

@@ -1,8 +1,10 @@
 /**
  * Fuzzing the request decoder in-process: it answers every body with a decoded request or a
  * DecodeError (HTTP 400), never anything else; it decodes every body JSON.parse reads the way a
- * plain JSON.parse decoder would (of the Pod, the parts decisions read); and no body pollutes a
- * prototype, whether decoded alone or decided by the whole app.
+ * plain JSON.parse decoder would (of the Pod, the parts decisions read); it decodes a body in
+ * WebAssembly memory (where the server reads bodies, and the scanner skips in WebAssembly) as it
+ * decodes the same bytes on the heap; and no body pollutes a prototype, whether decoded alone or
+ * decided by the whole app.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -11,6 +13,7 @@ import { StaticStore } from '../../src/cluster/static.js';
 import { loadConfig } from '../../src/config/config.js';
 import { type DecodedArgs, DecodeError, decodeArgs } from '../../src/extender/decode.js';
 import { foldKey } from '../../src/extender/scan.js';
+import { wasmBuffer } from '../../src/extender/wasm.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { decodedPod } from '../support/decoded-pod.js';
 import { type Running, serveApp } from '../support/http.js';
@@ -27,8 +30,19 @@ import {
   SEED,
 } from './support/fuzz.js';
 
-/** What a decode comes to, as plain data: the error message, or the pod and the nodes with their labels. */
+/**
+ * What a decode comes to, as plain data: an error, or the pod and the nodes with their labels. The
+ * same for the bytes on the heap and in WebAssembly memory, or it throws.
+ */
 function outcome(bytes: Buffer): unknown {
+  const onHeap = decoded(bytes);
+  const inWasm = wasmBuffer(bytes.length);
+  bytes.copy(inWasm);
+  expect(decoded(inWasm), 'decoded in WebAssembly memory').to.deep.equal(onHeap);
+  return onHeap;
+}
+
+function decoded(bytes: Buffer): unknown {
   let args: DecodedArgs;
   try {
     args = decodeArgs(bytes);
