@@ -81,7 +81,7 @@ export function renderMarkdown(report: BenchReport, previous: string | undefined
     '',
     'Targets are ratios of medians measured in the same run, servers interleaved round by round, because absolute times on a shared 2-core machine are noise.',
     '',
-    `Before a series goes to the other server, the harness waits until the server it last drove has used under 0.2 ms of CPU in 4 ms (all threads, from /proc): a server's garbage is swept and freed on background threads after its reply (after a 9 MB \`JSON.parse\`, ~15 ms of CPU), and on 2 cores that work would otherwise be timed as the next server's latency. This run waited ${(report.settling.waitedMs / 1000).toFixed(1)} s in all over ${report.settling.waits} switches${report.settling.busy > 0 ? `; ${report.settling.busy} times the server was still busy after 1 s and the next series started anyway` : ''}.`,
+    `Before a series goes to the other server, the harness waits until the server it last drove has used under 0.2 ms of CPU in 4 ms and has no thread running or waiting for a CPU (all threads, from /proc): a server's garbage is swept and freed on background threads after its reply (after a 9 MB \`JSON.parse\`, ~15 ms of CPU), and on 2 cores that work would otherwise be timed as the next server's latency. This run waited ${(report.settling.waitedMs / 1000).toFixed(1)} s in all over ${report.settling.waits} switches${report.settling.busy > 0 ? `; ${report.settling.busy} times the server was still busy after 1 s and the next series started anyway` : ''}.`,
     '',
     ...targetSummary(report),
     '',

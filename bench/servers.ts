@@ -91,9 +91,9 @@ export interface Quiet {
 
 /**
  * Resolves once process `pid` has used less than `busyNanos` of CPU over the last `windowMs`
- * (polled every millisecond or so) and no thread of it is `runnable`, or after `maxMs`. A server's work does not end with its reply:
- * V8 sweeps and frees the garbage of a call on background threads, which after a 9 MB JSON.parse
- * is ~15 ms of CPU in the next ~12 ms. The harness waits for that before it measures another
+ * (polled every millisecond or so) and no thread of it is `runnable`, or after `maxMs`. A
+ * server's work does not end with its reply: V8 sweeps and frees the garbage of a call on
+ * background threads, which after a 9 MB JSON.parse is ~15 ms of CPU in the next ~12 ms. The harness waits for that before it measures another
  * server, so that on a 2-core machine one server's leftovers are not timed as the next one's
  * latency. Does I/O.
  */

@@ -9,7 +9,7 @@
  */
 
 const MAX_DEPTH: i32 = 10000;
-/** Where a body starts in memory (the first 16 KiB hold the stack of open containers). Also in `../wasm.ts`. */
+/** Where a body starts in memory (the first 16 KiB hold the stack of open containers); `../wasm.ts` reads it. */
 export const BODY_START: i32 = 16384;
 
 const QUOTE: i32 = 0x22;
