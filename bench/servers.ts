@@ -37,49 +37,45 @@ export function processMemory(pid: number): { rss: number; peak: number } {
 }
 
 /**
- * CPU time used so far by all threads of process `pid` (the first field of each
- * `/proc/PID/task/TID/schedstat`), in nanoseconds; undefined where /proc does not say (not Linux,
- * or the process is gone). Threads that exit between listing and reading are left out. Does I/O.
+ * The file `name` of every thread of process `pid` (`/proc/PID/task/TID/name`), or undefined where
+ * /proc does not say (not Linux, or the process is gone). Threads that exit between listing and
+ * reading are left out. Does I/O.
  */
-export function cpuNanos(pid: number): number | undefined {
+function threadFiles(pid: number, name: string): string[] | undefined {
   let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return undefined;
   }
-  let total = 0;
+  const files: string[] = [];
   for (const tid of tasks) {
     try {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      files.push(readFileSync(`/proc/${pid}/task/${tid}/${name}`, 'utf8'));
     } catch {
       // the thread exited meanwhile
     }
   }
-  return Number.isFinite(total) ? total : undefined;
+  return files;
 }
 
 /**
- * Whether a thread of process `pid` is running or waiting for a CPU (state R in
- * `/proc/PID/task/TID/stat`): a process kept off the CPUs by others uses no CPU time, yet is not
- * done. False where /proc does not say. Does I/O.
+ * CPU time used so far by all threads of process `pid` (the first field of each thread's
+ * `schedstat`), in nanoseconds; undefined where /proc does not say. Does I/O.
+ */
+export function cpuNanos(pid: number): number | undefined {
+  const total = threadFiles(pid, 'schedstat')?.reduce((sum, f) => sum + Number(f.split(' ')[0]), 0);
+  return total !== undefined && Number.isFinite(total) ? total : undefined;
+}
+
+/**
+ * Whether a thread of process `pid` is running or waiting for a CPU (state R in its `stat`): a
+ * process kept off the CPUs by others uses no CPU time, yet is not done. False where /proc does not
+ * say. Does I/O.
  */
 export function runnable(pid: number): boolean {
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return false;
-  }
-  return tasks.some((tid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      // "tid (comm) state …": comm may hold spaces and parentheses, so read after the last ')'.
-      return stat[stat.lastIndexOf(')') + 2] === 'R';
-    } catch {
-      return false; // the thread exited meanwhile
-    }
-  });
+  // "tid (comm) state …": comm may hold spaces and parentheses, so read after the last ')'.
+  return (threadFiles(pid, 'stat') ?? []).some((stat) => stat[stat.lastIndexOf(')') + 2] === 'R');
 }
 
 export interface Quiet {
