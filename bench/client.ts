@@ -16,6 +16,8 @@ export interface Exchange {
 export interface Burst {
   readonly wallMs: number;
   readonly latencies: readonly number[];
+  /** The size of the last reply's body. */
+  readonly bytes: number;
 }
 
 export class Client {
@@ -65,20 +67,28 @@ export class Client {
    * Sends `total` requests with `concurrency` in flight at a time; resolves with the wall time and
    * each request's latency in milliseconds, rejects on the first non-200 reply. Does I/O.
    */
-  async burst(path: string, body: Buffer, total: number, concurrency: number): Promise<Burst> {
+  async burst(
+    path: string,
+    body: Buffer,
+    total: number,
+    concurrency: number,
+    headers: Record<string, string> = {},
+  ): Promise<Burst> {
     let next = 0;
+    let last = 0;
     const latencies: number[] = [];
     const started = performance.now();
     const worker = async (): Promise<void> => {
       while (next < total) {
         next++;
-        const { status, ms } = await this.post(path, body, false);
+        const { status, ms, bytes } = await this.post(path, body, false, headers);
         if (status !== 200) throw new Error(`${path}: HTTP ${status}`);
         latencies.push(ms);
+        last = bytes;
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
-    return { wallMs: performance.now() - started, latencies };
+    return { wallMs: performance.now() - started, latencies, bytes: last };
   }
 
   close(): void {

@@ -3,7 +3,7 @@
  * `<!-- notes:start -->` and `<!-- notes:end -->` in the previous file is carried over, so
  * analysis survives regeneration.
  */
-import type { BenchReport, Row } from './harness.js';
+import { type BenchReport, meets, type Row } from './harness.js';
 
 export const TARGETS: readonly { readonly id: string; readonly text: string }[] = [
   {
@@ -45,7 +45,11 @@ function objectCounts(objects: Readonly<Record<string, number>>): string {
     .join(', ');
 }
 
-/** Per target: pass/fail over every check that refers to it, and the ratios measured. */
+/**
+ * Per target: pass/fail over every check that refers to it, and the ratios measured. A check that
+ * fails where even its transfer floor fails the bound says so: no server that sends that reply
+ * can meet it on this machine.
+ */
 function targetSummary(report: BenchReport): string[] {
   const lines = ['| target | what | measured | holds |', '| --- | --- | --- | --- |'];
   for (const t of TARGETS) {
@@ -59,7 +63,14 @@ function targetSummary(report: BenchReport): string[] {
     }
     const checks = report.rows.flatMap((r) => r.checks.filter((c) => c.target === t.id).map((c) => ({ r, c })));
     const measured = checks
-      .map(({ r, c }) => `${r.workload} ${r.verb}: ${r.ratio.toFixed(2)} (${c.bound})`)
+      .map(({ r, c }) => {
+        const floor = report.floors.find((f) => f.workload === r.workload && f.verb === r.verb);
+        const beyond =
+          !c.pass && floor !== undefined && !meets(c.limit, floor.ratio)
+            ? ` — out of reach: the transfer floor of this reply is ${floor.ratio.toFixed(2)}`
+            : '';
+        return `${r.workload} ${r.verb}: ${r.ratio.toFixed(2)} (${c.bound})${beyond}`;
+      })
       .join('<br>');
     const holds = checks.length > 0 && checks.every(({ c }) => c.pass);
     lines.push(`| ${t.id} | ${t.text} | ${measured} | ${holds ? '✅' : '❌'} |`);
@@ -117,13 +128,13 @@ export function renderMarkdown(report: BenchReport, previous: string | undefined
     '',
     '### Transfer floor',
     '',
-    "The same request answered by the echo server with constant bytes of the extender's reply size (no parsing, no work), interleaved with the plain echo: the lowest ratio to echo that any server sending that reply could reach on this machine.",
+    "The same request answered by the echo server with constant bytes of the extender's reply size (no parsing, no work), interleaved with the plain echo, one at a time or in bursts with the row's requests in flight: the best ratio to echo (of medians, or of throughputs for the concurrency rows) that any server sending that reply could reach on this machine.",
     '',
-    '| workload | verb | echo reply | extender reply | floor p50 | echo p50 | floor / echo |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| workload | verb | in flight | echo reply | extender reply | floor p50 | echo p50 | floor req/s | echo req/s | floor / echo |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...report.floors.map(
       (f) =>
-        `| ${f.workload} | ${f.verb} | ${size(f.baselineReplyBytes)} | ${size(f.replyBytes)} | ${ms(f.p50)} | ${ms(f.echoP50)} | **${f.ratio.toFixed(2)}** |`,
+        `| ${f.workload} | ${f.verb} | ${f.concurrency} | ${size(f.baselineReplyBytes)} | ${size(f.replyBytes)} | ${ms(f.p50)} | ${ms(f.echoP50)} | ${f.throughput.toFixed(0)} | ${f.echoThroughput.toFixed(0)} | **${f.ratio.toFixed(2)}** |`,
     ),
     '',
     '### Servers',

@@ -25,12 +25,20 @@ describe('bench harness (smoke profile)', function () {
     }
   });
 
-  it('measures the transfer floor of every one-at-a-time row against echo', () => {
-    const want = report.rows.filter((r) => r.concurrency === 1 && r.baseline.server === 'echo');
-    expect(report.floors.map((f) => `${f.workload} ${f.verb}`)).to.deep.equal(
-      want.map((r) => `${r.workload} ${r.verb}`),
+  it("measures the transfer floor of every row against echo, at the row's concurrency", () => {
+    const want = report.rows.filter((r) => r.baseline.server === 'echo');
+    expect(report.floors.map((f) => `${f.workload} ${f.verb} ${f.concurrency}`)).to.deep.equal(
+      want.map((r) => `${r.workload} ${r.verb} ${r.concurrency}`),
     );
-    for (const f of report.floors) expect(f.replyBytes, `${f.workload} ${f.verb}`).to.be.greaterThan(0);
+    for (const f of report.floors) {
+      const row = want.find((r) => r.workload === f.workload && r.verb === f.verb);
+      expect(f.replyBytes, `${f.workload} ${f.verb}`).to.equal(row?.subject.replyBytes);
+      expect(f.replyBytes, `${f.workload} ${f.verb}`).to.be.greaterThan(0);
+      const ratio = f.concurrency > 1 ? f.throughput / f.echoThroughput : f.p50 / f.echoP50;
+      expect(f.ratio, `${f.workload} ${f.verb}`).to.equal(ratio);
+      expect(f.throughput, `${f.workload} ${f.verb}`).to.be.greaterThan(0);
+    }
+    expect(report.floors.some((f) => f.concurrency > 1)).to.equal(true);
   });
 
   it('measures the memory of every server', () => {
@@ -48,6 +56,38 @@ describe('bench harness (smoke profile)', function () {
     });
     expect(report.liveMemoryAtTargetSize).to.equal(false);
   });
+
+  // The T7 row of the target table for the smoke report with the names-c-concurrency filter row's
+  // ratio and its floor's ratio replaced.
+  const t7Line = (ratio: number, floorRatio: number): string => {
+    const same = (x: { workload: string; verb: string }) => x.workload === 'names-c-concurrency' && x.verb === 'filter';
+    const limit = { target: 'T7', min: 0.7 };
+    const md = renderMarkdown(
+      {
+        ...report,
+        rows: report.rows.map((r) =>
+          same(r) ? { ...r, ratio, checks: [{ target: 'T7', limit, bound: '≥ 0.7', pass: ratio >= 0.7 }] } : r,
+        ),
+        floors: report.floors.map((f) => (same(f) ? { ...f, ratio: floorRatio } : f)),
+      },
+      undefined,
+    );
+    return md.split('\n').find((l) => l.startsWith('| T7 |')) ?? '';
+  };
+  const reachCases: { name: string; ratio: number; floor: number; outOfReach: boolean }[] = [
+    { name: 'a failing target whose floor fails too is out of reach', ratio: 0.33, floor: 0.49, outOfReach: true },
+    { name: 'a failing target whose floor meets the bound is not', ratio: 0.33, floor: 0.9, outOfReach: false },
+    { name: 'a target that holds is not, whatever its floor', ratio: 0.8, floor: 0.49, outOfReach: false },
+  ];
+  for (const tc of reachCases) {
+    it(`target table: ${tc.name}`, () => {
+      const line = t7Line(tc.ratio, tc.floor);
+      expect(line).to.include(`names-c-concurrency filter: ${tc.ratio.toFixed(2)} (≥ 0.7)`);
+      expect(line.includes(`out of reach: the transfer floor of this reply is ${tc.floor.toFixed(2)}`)).to.equal(
+        tc.outOfReach,
+      );
+    });
+  }
 
   it('renders every target and keeps hand-written notes', () => {
     const previous = 'x\n<!-- notes:start -->\nkept\n<!-- notes:end -->\n';
