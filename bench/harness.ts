@@ -63,21 +63,13 @@ export interface Row {
 /**
  * What moving this request and a reply of the subject's size costs with no work at all: the echo
  * server answering with constant bytes of that size, interleaved with the echo itself, with the
- * row's concurrency. `ratio` is measured as the row's is (of medians, or of throughputs when
- * concurrency > 1): the best ratio any server that sends this reply can reach.
+ * row's concurrency. `ratio` is measured as the row's is: the best ratio any server that sends
+ * this reply can reach.
  */
-export interface TransferFloor {
+export interface TransferFloor extends Floor {
   readonly workload: string;
   readonly verb: Verb;
-  readonly concurrency: number;
   readonly baselineReplyBytes: number;
-  readonly replyBytes: number;
-  readonly p50: number;
-  readonly echoP50: number;
-  /** Requests per second (see `SeriesResult.throughput`). */
-  readonly throughput: number;
-  readonly echoThroughput: number;
-  readonly ratio: number;
 }
 
 export interface ServerReport {
@@ -105,6 +97,11 @@ export interface BenchReport {
   readonly nodeBytes: { readonly mean: number };
   readonly rows: readonly Row[];
   readonly floors: readonly TransferFloor[];
+  /**
+   * The floor of the 500-name filter request (`names-c`) at each of the profile's reply sizes, one
+   * at a time and with the concurrency workload's requests in flight.
+   */
+  readonly replySizes: readonly { readonly serial: Floor; readonly inFlight: Floor }[];
   readonly servers: readonly ServerReport[];
   /** Target 6: the live store synced in a child process from a test API server. */
   readonly liveMemory: LiveMemoryResult;
@@ -327,15 +324,43 @@ async function runWorkload(
 }
 
 async function measureFloor(w: Workload, row: Row, inputs: Inputs, echo: RunningServer): Promise<TransferFloor> {
+  const floor = await floorOf(w, row.verb, row.subject.replyBytes, inputs, echo);
+  return { workload: w.key, verb: row.verb, baselineReplyBytes: row.baseline.replyBytes, ...floor };
+}
+
+/** What `floorOf` measures for one reply size. */
+export interface Floor {
+  readonly concurrency: number;
+  readonly replyBytes: number;
+  readonly p50: number;
+  readonly echoP50: number;
+  /** Requests per second (see `SeriesResult.throughput`). */
+  readonly throughput: number;
+  readonly echoThroughput: number;
+  /** Of medians, or of throughputs when concurrency > 1. */
+  readonly ratio: number;
+}
+
+/**
+ * `w`'s request to `verb` answered by `echo` with a constant reply of `replyBytes`, against echo's
+ * own answer, interleaved, with `w`'s concurrency and sampling. Does I/O.
+ */
+async function floorOf(
+  w: Workload,
+  verb: Verb,
+  replyBytes: number,
+  inputs: Inputs,
+  echo: RunningServer,
+): Promise<Floor> {
   const req = requestFor(w, inputs);
   const client = new Client(echo.url, w.concurrency);
-  const path = `/${row.verb}`;
+  const path = `/${verb}`;
   const series = { floor: [] as number[], plain: [] as number[] };
   const walls = { floor: 0, plain: 0 };
   const batch =
     w.mode === 'nodes' || w.concurrency > 1 ? w.sampling.batch : Math.max(1, Math.floor(w.sampling.batch / 2));
   const rounds = Math.max(2, Math.floor(w.sampling.rounds / 2));
-  const floorHeaders = { [FLOOR_HEADER]: String(row.subject.replyBytes) };
+  const floorHeaders = { [FLOOR_HEADER]: String(replyBytes) };
   try {
     for (let round = 0; round < rounds; round++) {
       for (const which of round % 2 === 0 ? (['floor', 'plain'] as const) : (['plain', 'floor'] as const)) {
@@ -359,18 +384,17 @@ async function measureFloor(w: Workload, row: Row, inputs: Inputs, echo: Running
   const throughput = (s: LatencySummary, wallMs: number): number =>
     w.concurrency > 1 ? (s.count * 1000) / wallMs : 1000 / s.mean;
   const result = {
-    workload: w.key,
-    verb: row.verb,
     concurrency: w.concurrency,
-    baselineReplyBytes: row.baseline.replyBytes,
-    replyBytes: row.subject.replyBytes,
+    replyBytes,
     p50: floor.p50,
     echoP50: plain.p50,
     throughput: throughput(floor, walls.floor),
     echoThroughput: throughput(plain, walls.plain),
   };
-  const ratio = w.concurrency > 1 ? result.throughput / result.echoThroughput : result.p50 / result.echoP50;
-  return { ...result, ratio };
+  return {
+    ...result,
+    ratio: w.concurrency > 1 ? result.throughput / result.echoThroughput : result.p50 / result.echoP50,
+  };
 }
 
 /** A server must answer a truncated request with HTTP 400 (the harness checks its servers, not only its numbers). */
@@ -434,6 +458,18 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       if (echo === undefined || w.servers[0] !== 'echo') continue;
       for (const row of rows.filter((r) => r.workload === w.key)) floors.push(await measureFloor(w, row, inputs, echo));
     }
+    const replySizes: BenchReport['replySizes'][number][] = [];
+    const serial = workloads(profile).find((w) => w.key === 'names-c');
+    const inFlight = workloads(profile).find((w) => w.key === 'names-c-concurrency');
+    if (echo !== undefined && serial !== undefined && inFlight !== undefined) {
+      log(`transfer floor of the ${serial.key} filter request by reply size`);
+      for (const bytes of profile.replySizes) {
+        replySizes.push({
+          serial: await floorOf(serial, 'filter', bytes, inputs, echo),
+          inFlight: await floorOf(inFlight, 'filter', bytes, inputs, echo),
+        });
+      }
+    }
     log(`live store memory: ${profile.live.nodes} nodes, ${profile.live.volumes} PV/PVC pairs`);
     const liveMemory = await measureLiveMemory(profile.seed, profile.live.nodes, profile.live.volumes, dir);
     log(`  synced in ${(liveMemory.syncMs / 1000).toFixed(1)} s, RSS ${(liveMemory.rss / 1048576).toFixed(0)} MiB`);
@@ -472,6 +508,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       nodeBytes: { mean: meanNodeBytes },
       rows,
       floors,
+      replySizes,
       servers: serverReports,
       liveMemory,
       liveMemoryAtTargetSize: profile.live.nodes >= 5000 && profile.live.volumes >= 50_000,

@@ -137,6 +137,17 @@ export function renderMarkdown(report: BenchReport, previous: string | undefined
         `| ${f.workload} | ${f.verb} | ${f.concurrency} | ${size(f.baselineReplyBytes)} | ${size(f.replyBytes)} | ${ms(f.p50)} | ${ms(f.echoP50)} | ${f.throughput.toFixed(0)} | ${f.echoThroughput.toFixed(0)} | **${f.ratio.toFixed(2)}** |`,
     ),
     '',
+    '### Reply size',
+    '',
+    `The transfer floor of the names-c filter request (${report.rows.find((r) => r.workload === 'names-c')?.title ?? 'names-c'}; echo's own reply ${size(report.rows.find((r) => r.workload === 'names-c' && r.verb === 'filter')?.baseline.replyBytes ?? 0)}) at fixed reply sizes, one at a time and with ${report.replySizes[0]?.inFlight.concurrency ?? '—'} requests in flight: the best ratio to echo that a server sending a reply of that size could reach.`,
+    '',
+    '| reply | floor p50 / echo p50 | floor / echo, one at a time | floor req/s / echo req/s, in flight | floor / echo, in flight |',
+    '| --- | --- | --- | --- | --- |',
+    ...report.replySizes.map(
+      ({ serial, inFlight }) =>
+        `| ${size(serial.replyBytes)} | ${ms(serial.p50)} / ${ms(serial.echoP50)} | **${serial.ratio.toFixed(2)}** | ${inFlight.throughput.toFixed(0)} / ${inFlight.echoThroughput.toFixed(0)} | **${inFlight.ratio.toFixed(2)}** |`,
+    ),
+    '',
     '### Servers',
     '',
     '| server | state | startup (load + listen) | RSS ready | RSS end | peak RSS |',

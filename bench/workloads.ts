@@ -31,6 +31,8 @@ export interface Profile {
   readonly sampling: { readonly names: Sampling; readonly allNames: Sampling; readonly nodes: Sampling };
   /** Concurrency test: rounds, and requests per server and verb per round. */
   readonly burst: { readonly rounds: number; readonly requests: number; readonly concurrency: number };
+  /** Reply sizes (bytes) at which the transfer floor of the 500-name filter request is measured, one at a time and in flight. */
+  readonly replySizes: readonly number[];
   /** Target 6: nodes and PV/PVC pairs (plus a snapshot and content per 10 pairs) synced by the live store. */
   readonly live: { readonly nodes: number; readonly volumes: number };
 }
@@ -50,6 +52,7 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = {
       nodes: { warmup: 4, rounds: 120, batch: 1 },
     },
     burst: { rounds: 10, requests: 1000, concurrency: 4 },
+    replySizes: [16, 32, 48, 64, 80, 96, 128, 160].map((k) => k * 1024),
     live: { nodes: 5000, volumes: 50_000 },
   },
   quick: {
@@ -66,6 +69,7 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = {
       nodes: { warmup: 2, rounds: 12, batch: 1 },
     },
     burst: { rounds: 3, requests: 200, concurrency: 4 },
+    replySizes: [16, 64, 128].map((k) => k * 1024),
     live: { nodes: 5000, volumes: 50_000 },
   },
   smoke: {
@@ -82,6 +86,7 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = {
       nodes: { warmup: 1, rounds: 2, batch: 1 },
     },
     burst: { rounds: 1, requests: 8, concurrency: 4 },
+    replySizes: [1024, 4096],
     live: { nodes: 20, volumes: 100 },
   },
 };

@@ -41,6 +41,20 @@ describe('bench harness (smoke profile)', function () {
     expect(report.floors.some((f) => f.concurrency > 1)).to.equal(true);
   });
 
+  it('measures the floor of the names-c filter request at every reply size of the profile', () => {
+    expect(report.replySizes.map((x) => [x.serial.replyBytes, x.inFlight.replyBytes])).to.deep.equal(
+      PROFILES.smoke.replySizes.map((b) => [b, b]),
+    );
+    for (const { serial, inFlight } of report.replySizes) {
+      expect([serial.concurrency, inFlight.concurrency]).to.deep.equal([1, PROFILES.smoke.burst.concurrency]);
+      expect(serial.ratio).to.equal(serial.p50 / serial.echoP50);
+      expect(inFlight.ratio).to.equal(inFlight.throughput / inFlight.echoThroughput);
+    }
+    const md = renderMarkdown(report, undefined);
+    expect(md).to.include('### Reply size');
+    expect(md).to.include(`| 4.0 KB | ${report.replySizes[1]?.serial.p50.toFixed(2)} / `);
+  });
+
   it('measures the memory of every server', () => {
     expect(report.servers.map((s) => s.key)).to.deep.equal(['echo', 'extender', 'extender-many']);
     for (const s of report.servers) expect(s.rssPeak, s.key).to.be.greaterThan(0);
