@@ -1,26 +1,36 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { cpuNanos, waitQuiet } from '../../bench/servers.js';
 
 /**
  * A child Node.js process running `script`, on CPU 0 only when `cpu0`; `output()` is what it has
- * printed so far.
+ * written so far with `say(line)`, which appends to a file synchronously: once the child has gone
+ * quiet, everything it said before is there to read (a pipe's data would still be on its way).
  */
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
 async function child(script: string, cpu0 = false): Promise<{ proc: ChildProcess; output: () => string }> {
-  const argv = [process.execPath, '-e', script];
+  const dir = mkdtempSync(join(tmpdir(), 'quiet-'));
+  dirs.push(dir);
+  const file = join(dir, 'said');
+  writeFileSync(file, '');
+  const say = `const say = (line) => require('node:fs').appendFileSync(${JSON.stringify(file)}, line + '\\n');`;
+  const argv = [process.execPath, '-e', `${say} ${script}`];
   const [command, ...args] = cpu0 ? ['taskset', '-c', '0', ...argv] : argv;
-  const proc = spawn(command as string, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
+  const proc = spawn(command as string, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   await once(proc, 'spawn');
-  return { proc, output: () => out };
+  return { proc, output: () => readFileSync(file, 'utf8') };
 }
 
 const busyFor = (ms: number): string =>
-  `process.stdout.write('started\\n'); const end = Date.now() + ${ms}; while (Date.now() < end); process.stdout.write('done\\n'); setInterval(() => {}, 1e6);`;
+  `say('started'); const end = Date.now() + ${ms}; while (Date.now() < end); say('done'); setInterval(() => {}, 1e6);`;
 
 // The harness's wait between servers: it must not end while the last server still works, and must end when it cannot tell.
 describe('bench servers: waiting for a process to go quiet', function () {
@@ -33,7 +43,7 @@ describe('bench servers: waiting for a process to go quiet', function () {
   }[] = [
     {
       name: 'an idle process is quiet',
-      script: `process.stdout.write('idle\\n'); setInterval(() => {}, 1e6);`,
+      script: `say('idle'); setInterval(() => {}, 1e6);`,
       maxMs: 5000,
       want: { quiet: true, output: 'idle\n' },
     },
