@@ -3,7 +3,7 @@
  * and the extender as child processes, drives every workload with the servers interleaved round by
  * round, validates the first reply of every series, and returns the report. Does I/O.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import {
   storageClasses,
 } from './cluster.js';
 import { FLOOR_HEADER } from './echo.js';
-import { type ImageRuntime, imageRuntime, type LiveMemoryResult, measureLiveMemory } from './live-memory.js';
+import { type ImageRuntime, type LiveMemoryResult, measureLiveMemory, productImage } from './live-memory.js';
 import { Prng } from './prng.js';
 import { nodeNamesModeBody, nodesModeBody, nodeWithTypeMeta, writeListFile } from './requests.js';
 import { processMemory, type RunningServer, startServer, waitQuiet } from './servers.js';
@@ -423,7 +423,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     const inputs = prepare(profile, dir, log);
     const timeout = opts.startTimeoutMs ?? 300_000;
     // The extender runs with the Node.js flags and environment of the product's image, as in production.
-    const image = imageRuntime(readFileSync(repoFile('Dockerfile'), 'utf8'));
+    const image = productImage();
     const extender = opts.extenderArgs ?? [...image.flags, repoFile('bin/source-affinity.js'), 'serve'];
     const serverArgs: Record<ServerKey, string[]> = {
       echo: [repoFile('dist/bench/echo-server.js'), '--listen', '127.0.0.1:0'],

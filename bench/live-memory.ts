@@ -58,6 +58,51 @@ export interface LiveMemoryResult {
   readonly image: ImageRuntime;
 }
 
+/** The flags and environment of the product's image, read from the repository's Dockerfile. */
+export function productImage(): ImageRuntime {
+  return imageRuntime(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'));
+}
+
+/**
+ * A test API server seeded with `liveObjects(seed, nodes, volumes)`, and a kubeconfig for it
+ * written into `dir`. Does I/O.
+ */
+export async function clusterApi(
+  seed: number,
+  nodes: number,
+  volumes: number,
+  dir: string,
+): Promise<ReturnType<typeof liveObjects> & { server: TestApiServer; kubeconfig: string }> {
+  const cluster = liveObjects(seed, nodes, volumes);
+  const server = await TestApiServer.start({ objects: cluster.objects, historyLimit: 100 });
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, server.kubeconfigText());
+  return { ...cluster, server, kubeconfig };
+}
+
+/**
+ * What a test API server holds for a generated cluster of `nodes` nodes and `volumes` PV/PVC pairs
+ * (see `generateStorage`), and how many of each kind.
+ */
+export function liveObjects(
+  seed: number,
+  nodes: number,
+  volumes: number,
+): { objects: ApiObject[]; counts: Record<string, number>; names: string[] } {
+  const generated = generateNodes(seed, nodes);
+  const names = generated.map((n) => n.name);
+  const objects: ApiObject[] = [
+    ...generated.map(nodeWithTypeMeta),
+    // The API server serves only the kinds the live store watches (no VolumeSnapshotClass).
+    ...storageClasses().filter((o) => o.kind === 'StorageClass'),
+    ...benchObjects(seed),
+    ...generateStorage(seed, volumes, names),
+  ];
+  const counts: Record<string, number> = {};
+  for (const o of objects) counts[o.kind ?? '?'] = (counts[o.kind ?? '?'] ?? 0) + 1;
+  return { objects, counts, names };
+}
+
 /** Syncs a live store in a child process against `nodes` nodes and `volumes` PV/PVC pairs (see `generateStorage`). */
 export async function measureLiveMemory(
   seed: number,
@@ -66,24 +111,8 @@ export async function measureLiveMemory(
   dir: string,
   timeoutMs = 600_000,
 ): Promise<LiveMemoryResult> {
-  const generated = generateNodes(seed, nodes);
-  const objects: ApiObject[] = [
-    ...generated.map(nodeWithTypeMeta),
-    // The API server serves only the kinds the live store watches (no VolumeSnapshotClass).
-    ...storageClasses().filter((o) => o.kind === 'StorageClass'),
-    ...benchObjects(seed),
-    ...generateStorage(
-      seed,
-      volumes,
-      generated.map((n) => n.name),
-    ),
-  ];
-  const counts: Record<string, number> = {};
-  for (const o of objects) counts[o.kind ?? '?'] = (counts[o.kind ?? '?'] ?? 0) + 1;
-  const server = await TestApiServer.start({ objects, historyLimit: 100 });
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, server.kubeconfigText());
-  const image = imageRuntime(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'));
+  const { counts, server, kubeconfig } = await clusterApi(seed, nodes, volumes, dir);
+  const image = productImage();
   const child = spawn(
     process.execPath,
     [...image.flags, '--expose-gc', fileURLToPath(new URL('./live-memory-child.js', import.meta.url)), kubeconfig],

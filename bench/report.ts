@@ -172,6 +172,7 @@ export function renderMarkdown(report: BenchReport, previous: string | undefined
     'npm run bench              # full run (~3 min on 2 cores), rewrites docs/PERFORMANCE.md',
     'npm run bench -- --quick   # fewer samples and 20,000 instead of 100,000 volumes; prints the table only',
     'npm run bench -- --smoke   # tiny sizes, seconds: checks the harness (what `npm test` runs)',
+    'npm run bench -- --sizing  # serve against a test API server by cluster size: the table of docs/OPERATIONS.md, "Sizing"',
     '```',
     '',
     'Options: `--out FILE` (write the Markdown there), `--json FILE` (raw report), `--no-write`.',

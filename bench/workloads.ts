@@ -35,6 +35,8 @@ export interface Profile {
   readonly replySizes: readonly number[];
   /** Target 6: nodes and PV/PVC pairs (plus a snapshot and content per 10 pairs) synced by the live store. */
   readonly live: { readonly nodes: number; readonly volumes: number };
+  /** `--sizing`: the clusters `serve` is measured on ([nodes, PV/PVC pairs]), and the rounds of calls. */
+  readonly sizing: { readonly clusters: readonly (readonly [number, number])[]; readonly rounds: number };
 }
 
 export const PROFILES: Readonly<Record<Profile['name'], Profile>> = {
@@ -54,6 +56,15 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = {
     burst: { rounds: 10, requests: 1000, concurrency: 4 },
     replySizes: [16, 32, 48, 64, 80, 96, 128, 160].map((k) => k * 1024),
     live: { nodes: 5000, volumes: 50_000 },
+    sizing: {
+      clusters: [
+        [100, 1000],
+        [500, 5000],
+        [2000, 20_000],
+        [5000, 50_000],
+      ],
+      rounds: 300,
+    },
   },
   quick: {
     name: 'quick',
@@ -71,6 +82,13 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = {
     burst: { rounds: 3, requests: 200, concurrency: 4 },
     replySizes: [16, 64, 128].map((k) => k * 1024),
     live: { nodes: 5000, volumes: 50_000 },
+    sizing: {
+      clusters: [
+        [500, 5000],
+        [5000, 50_000],
+      ],
+      rounds: 50,
+    },
   },
   smoke: {
     name: 'smoke',
@@ -88,6 +106,7 @@ export const PROFILES: Readonly<Record<Profile['name'], Profile>> = {
     burst: { rounds: 1, requests: 8, concurrency: 4 },
     replySizes: [1024, 4096],
     live: { nodes: 20, volumes: 100 },
+    sizing: { clusters: [[20, 50]], rounds: 2 },
   },
 };
 
