@@ -60,6 +60,19 @@ export interface Row {
   readonly checks: readonly Check[];
 }
 
+/** What `floorOf` measures for one reply size. */
+export interface Floor {
+  readonly concurrency: number;
+  readonly replyBytes: number;
+  readonly p50: number;
+  readonly echoP50: number;
+  /** Requests per second (see `SeriesResult.throughput`). */
+  readonly throughput: number;
+  readonly echoThroughput: number;
+  /** Of medians, or of throughputs when concurrency > 1. */
+  readonly ratio: number;
+}
+
 /**
  * What moving this request and a reply of the subject's size costs with no work at all: the echo
  * server answering with constant bytes of that size, interleaved with the echo itself, with the
@@ -98,8 +111,8 @@ export interface BenchReport {
   readonly rows: readonly Row[];
   readonly floors: readonly TransferFloor[];
   /**
-   * The floor of the 500-name filter request (`names-c`) at each of the profile's reply sizes, one
-   * at a time and with the concurrency workload's requests in flight.
+   * The floor of the names-c filter request at each of the profile's reply sizes, one at a time
+   * and with the concurrency workload's requests in flight.
    */
   readonly replySizes: readonly { readonly serial: Floor; readonly inFlight: Floor }[];
   readonly servers: readonly ServerReport[];
@@ -326,19 +339,6 @@ async function runWorkload(
 async function measureFloor(w: Workload, row: Row, inputs: Inputs, echo: RunningServer): Promise<TransferFloor> {
   const floor = await floorOf(w, row.verb, row.subject.replyBytes, inputs, echo);
   return { workload: w.key, verb: row.verb, baselineReplyBytes: row.baseline.replyBytes, ...floor };
-}
-
-/** What `floorOf` measures for one reply size. */
-export interface Floor {
-  readonly concurrency: number;
-  readonly replyBytes: number;
-  readonly p50: number;
-  readonly echoP50: number;
-  /** Requests per second (see `SeriesResult.throughput`). */
-  readonly throughput: number;
-  readonly echoThroughput: number;
-  /** Of medians, or of throughputs when concurrency > 1. */
-  readonly ratio: number;
 }
 
 /**

@@ -64,23 +64,6 @@ export function productImage(): ImageRuntime {
 }
 
 /**
- * A test API server seeded with `liveObjects(seed, nodes, volumes)`, and a kubeconfig for it
- * written into `dir`. Does I/O.
- */
-export async function clusterApi(
-  seed: number,
-  nodes: number,
-  volumes: number,
-  dir: string,
-): Promise<ReturnType<typeof liveObjects> & { server: TestApiServer; kubeconfig: string }> {
-  const cluster = liveObjects(seed, nodes, volumes);
-  const server = await TestApiServer.start({ objects: cluster.objects, historyLimit: 100 });
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, server.kubeconfigText());
-  return { ...cluster, server, kubeconfig };
-}
-
-/**
  * What a test API server holds for a generated cluster of `nodes` nodes and `volumes` PV/PVC pairs
  * (see `generateStorage`), and how many of each kind.
  */
@@ -101,6 +84,23 @@ export function liveObjects(
   const counts: Record<string, number> = {};
   for (const o of objects) counts[o.kind ?? '?'] = (counts[o.kind ?? '?'] ?? 0) + 1;
   return { objects, counts, names };
+}
+
+/**
+ * A test API server seeded with `liveObjects(seed, nodes, volumes)`, and a kubeconfig for it
+ * written into `dir`. Does I/O.
+ */
+export async function clusterApi(
+  seed: number,
+  nodes: number,
+  volumes: number,
+  dir: string,
+): Promise<ReturnType<typeof liveObjects> & { server: TestApiServer; kubeconfig: string }> {
+  const cluster = liveObjects(seed, nodes, volumes);
+  const server = await TestApiServer.start({ objects: cluster.objects, historyLimit: 100 });
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, server.kubeconfigText());
+  return { ...cluster, server, kubeconfig };
 }
 
 /** Syncs a live store in a child process against `nodes` nodes and `volumes` PV/PVC pairs (see `generateStorage`). */

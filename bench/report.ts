@@ -83,6 +83,7 @@ export function renderMarkdown(report: BenchReport, previous: string | undefined
   const notesMatch = previous?.match(/<!-- notes:start -->[\s\S]*?<!-- notes:end -->/);
   const notes = notesMatch?.[0] ?? '<!-- notes:start -->\n<!-- notes:end -->';
   const m = report.machine;
+  const namesC = report.rows.find((r) => r.workload === 'names-c' && r.verb === 'filter');
   const lines = [
     '# Performance',
     '',
@@ -139,7 +140,7 @@ export function renderMarkdown(report: BenchReport, previous: string | undefined
     '',
     '### Reply size',
     '',
-    `The transfer floor of the names-c filter request (${report.rows.find((r) => r.workload === 'names-c')?.title ?? 'names-c'}; echo's own reply ${size(report.rows.find((r) => r.workload === 'names-c' && r.verb === 'filter')?.baseline.replyBytes ?? 0)}) at fixed reply sizes, one at a time and with ${report.replySizes[0]?.inFlight.concurrency ?? '—'} requests in flight: the best ratio to echo that a server sending a reply of that size could reach.`,
+    `The transfer floor of the names-c filter request (${namesC?.title ?? 'names-c'}; echo's own reply ${size(namesC?.baseline.replyBytes ?? 0)}) at fixed reply sizes, one at a time and with ${report.replySizes[0]?.inFlight.concurrency ?? '—'} requests in flight: the best ratio to echo that a server sending a reply of that size could reach.`,
     '',
     '| reply | floor p50 / echo p50 | floor / echo, one at a time | floor req/s / echo req/s, in flight | floor / echo, in flight |',
     '| --- | --- | --- | --- | --- |',

@@ -31,7 +31,7 @@ export interface Profile {
   readonly sampling: { readonly names: Sampling; readonly allNames: Sampling; readonly nodes: Sampling };
   /** Concurrency test: rounds, and requests per server and verb per round. */
   readonly burst: { readonly rounds: number; readonly requests: number; readonly concurrency: number };
-  /** Reply sizes (bytes) at which the transfer floor of the 500-name filter request is measured, one at a time and in flight. */
+  /** Reply sizes (bytes) at which the transfer floor of the names-c filter request is measured, one at a time and in flight. */
   readonly replySizes: readonly number[];
   /** Target 6: nodes and PV/PVC pairs (plus a snapshot and content per 10 pairs) synced by the live store. */
   readonly live: { readonly nodes: number; readonly volumes: number };

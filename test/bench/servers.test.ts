@@ -6,16 +6,14 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { cpuNanos, waitQuiet } from '../../bench/servers.js';
 
+/** Where the children's files are (removed after the tests). */
+const dirs: string[] = [];
+
 /**
  * A child Node.js process running `script`, on CPU 0 only when `cpu0`; `output()` is what it has
  * written so far with `say(line)`, which appends to a file synchronously: once the child has gone
  * quiet, everything it said before is there to read (a pipe's data would still be on its way).
  */
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
 async function child(script: string, cpu0 = false): Promise<{ proc: ChildProcess; output: () => string }> {
   const dir = mkdtempSync(join(tmpdir(), 'quiet-'));
   dirs.push(dir);
@@ -35,6 +33,9 @@ const busyFor = (ms: number): string =>
 // The harness's wait between servers: it must not end while the last server still works, and must end when it cannot tell.
 describe('bench servers: waiting for a process to go quiet', function () {
   this.timeout(20_000);
+  after(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
   const cases: {
     name: string;
     script: string;
