@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from './client.js';
 import {
   benchObjects,
@@ -21,7 +20,7 @@ import {
   storageClasses,
 } from './cluster.js';
 import { FLOOR_HEADER } from './echo.js';
-import { type ImageRuntime, type LiveMemoryResult, measureLiveMemory, productImage } from './live-memory.js';
+import { type ImageRuntime, type LiveMemoryResult, measureLiveMemory, productImage, repoFile } from './live-memory.js';
 import { Prng } from './prng.js';
 import { nodeNamesModeBody, nodesModeBody, nodeWithTypeMeta, writeListFile } from './requests.js';
 import { processMemory, type RunningServer, startServer, waitQuiet } from './servers.js';
@@ -156,8 +155,6 @@ interface Inputs {
   readonly pods: Readonly<Record<PodKind, JsonObject>>;
   readonly stateFiles: Readonly<Record<Exclude<ServerKey, 'echo'>, readonly string[]>>;
 }
-
-const repoFile = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
 function prepare(profile: Profile, dir: string, log: (line: string) => void): Inputs {
   const nodes = generateNodes(profile.seed, profile.nodes);

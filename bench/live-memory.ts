@@ -58,9 +58,12 @@ export interface LiveMemoryResult {
   readonly image: ImageRuntime;
 }
 
+/** The path of `path` in the repository (from `dist/bench/`). */
+export const repoFile = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
 /** The flags and environment of the product's image, read from the repository's Dockerfile. */
 export function productImage(): ImageRuntime {
-  return imageRuntime(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'));
+  return imageRuntime(readFileSync(repoFile('Dockerfile'), 'utf8'));
 }
 
 /**

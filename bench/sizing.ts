@@ -6,10 +6,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from './client.js';
 import { benchPod } from './cluster.js';
-import { clusterApi, productImage } from './live-memory.js';
+import { clusterApi, productImage, repoFile } from './live-memory.js';
 import { Prng } from './prng.js';
 import { nodeNamesModeBody } from './requests.js';
 import { processMemory, startServer } from './servers.js';
@@ -27,8 +26,6 @@ export interface SizingResult {
   readonly rssPeak: number;
   readonly calls: number;
 }
-
-const repoFile = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
 /**
  * Measures `serve` on a cluster of `nodes` nodes and `volumes` PV/PVC pairs, making `rounds`
